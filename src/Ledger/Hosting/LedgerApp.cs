@@ -1,0 +1,108 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using Ledger.Usage;
+using Marten;
+using NodaTime;
+using NodaTime.Serialization.SystemTextJson;
+using Npgsql;
+using Weasel.Core;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace Ledger.Hosting;
+
+/// <summary>Builds the ledger's web application: storage, messaging, endpoints.</summary>
+public static class LedgerApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+
+        var embedded = await StartEmbeddedPostgresIfNeeded(builder);
+        var connectionString = builder.Configuration.GetConnectionString("Ledger")!;
+        AddServices(builder, connectionString);
+
+        var app = builder.Build();
+        if (embedded is not null)
+            app.Lifetime.ApplicationStopped.Register(() => embedded.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        MapEndpoints(app);
+        return app;
+    }
+
+    private static async Task<EmbeddedPostgres?> StartEmbeddedPostgresIfNeeded(WebApplicationBuilder builder)
+    {
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("Ledger"))) return null;
+        var dataDirectory = builder.Configuration["Ledger:DataDirectory"] ?? Path.Combine(RepoRoot(), ".ledger", "pgdata");
+        var pg = await EmbeddedPostgres.StartAsync(dataDirectory, builder.Configuration.GetValue<int?>("Ledger:EmbeddedPort") ?? 55432);
+        Console.WriteLine($"Embedded PostgreSQL on 127.0.0.1:{pg.Port}, data in {pg.DataDirectory}");
+        builder.Configuration["ConnectionStrings:Ledger"] = pg.ConnectionString;
+        return pg;
+    }
+
+    private static void AddServices(WebApplicationBuilder builder, string connectionString)
+    {
+        var services = builder.Services;
+        services.AddSingleton<IClock>(SystemClock.Instance);
+        services.Configure<IngestOptions>(builder.Configuration.GetSection("Ledger:Ingest"));
+        services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+        services.AddProblemDetails();
+        services.AddOpenApi(o => OpenApi.Configure(o));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
+
+        services.AddMarten(ConfigureMarten)
+            .UseNpgsqlDataSource()
+            .UseLightweightSessions()
+            .IntegrateWithWolverine()
+            .AddAsyncDaemon(DaemonMode.Solo);
+        services.AddSingleton<LedgerSchema>();
+        services.AddHostedService(sp => sp.GetRequiredService<LedgerSchema>());
+
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.UseRuntimeCompilation();
+            opts.Durability.Mode = DurabilityMode.Solo;
+            opts.Policies.AutoApplyTransactions();
+        });
+        services.AddWolverineHttp();
+    }
+
+    public static void ConfigureMarten(StoreOptions opts)
+    {
+        opts.DatabaseSchemaName = "ledger";
+        opts.Events.DatabaseSchemaName = "ledger";
+        opts.Events.StreamIdentity = StreamIdentity.AsString;
+        opts.Events.AppendMode = EventAppendMode.Quick;
+        opts.Events.EnableUniqueIndexOnEventId = true;
+        opts.Events.MetadataConfig.HeadersEnabled = true;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
+            o => o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
+        opts.Events.AddEventType<UsageRecorded>();
+        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapWolverineEndpoints();
+    }
+
+    /// <summary>The folder holding Ledger.sln, or the current folder when run from elsewhere.</summary>
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Ledger.sln"))) return dir.FullName;
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Ledger.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}

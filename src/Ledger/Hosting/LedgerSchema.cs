@@ -1,0 +1,39 @@
+using System.Reflection;
+using Marten;
+using Npgsql;
+
+namespace Ledger.Hosting;
+
+/// <summary>
+/// Applies the schema at start-up: Marten's (event store, documents, projections) first, then the
+/// ledger's own SQL from migrations/ledger (embedded in the assembly), in file-name order.
+/// Readiness waits for this.
+/// </summary>
+public sealed class LedgerSchema(IDocumentStore store, NpgsqlDataSource db, ILogger<LedgerSchema> logger) : IHostedService
+{
+    public bool Applied { get; private set; }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        foreach (var (name, sql) in LedgerMigrations())
+        {
+            await using var cmd = db.CreateCommand(sql);
+            await cmd.ExecuteNonQueryAsync(ct);
+            logger.LogDebug("Applied {Migration}", name);
+        }
+        Applied = true;
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    public static IEnumerable<(string Name, string Sql)> LedgerMigrations()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql")).Order(StringComparer.Ordinal))
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+            yield return (name, reader.ReadToEnd());
+        }
+    }
+}

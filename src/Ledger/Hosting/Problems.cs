@@ -1,0 +1,38 @@
+using Ledger.Usage;
+
+namespace Ledger.Hosting;
+
+/// <summary>RFC 7807 problem details that say what is wrong and how to fix it.</summary>
+public static class Problems
+{
+    private const string TypeBase = "https://ledger.dev/problems/";
+
+    public static IResult BadRequest(string title, string detail, string field) =>
+        Problem(StatusCodes.Status400BadRequest, "bad-request", title, detail, new() { ["field"] = field });
+
+    public static IResult UnsupportedMediaType(string detail) =>
+        Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported content type", detail,
+            new() { ["field"] = "Content-Type" });
+
+    public static IResult TooLarge(string detail) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "Request too large", detail, new() { ["field"] = "body" });
+
+    public static IResult NotFound(string detail) =>
+        Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail, []);
+
+    public static IResult InvalidEvent(EventError error, IngestReport report) =>
+        Problem(StatusCodes.Status400BadRequest, "invalid-event", "The event was rejected", error.Reason + " Nothing was stored.",
+            new() { ["errors"] = report.Errors, ["report"] = report });
+
+    public static IResult Conflict(EventError error, IngestReport report) =>
+        Problem(StatusCodes.Status409Conflict, "conflict", "The event conflicts with a stored event", error.Reason,
+            new() { ["errors"] = report.Errors, ["report"] = report });
+
+    public static IResult BatchRefused(IReadOnlyList<EventError> errors, string what, int status = StatusCodes.Status400BadRequest) =>
+        Problem(status, "atomic-batch-refused", "The atomic batch was refused",
+            $"{errors.Count} {what}, so nothing in the batch was stored (atomic=true). Fix the events listed in errors and send the batch again.",
+            new() { ["errors"] = errors });
+
+    private static IResult Problem(int status, string type, string title, string detail, Dictionary<string, object?> extensions) =>
+        Results.Problem(detail: detail, statusCode: status, title: title, type: TypeBase + type, extensions: extensions);
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Ledger.Hosting;
+using Marten;
+using NodaTime;
+using NodaTime.Text;
+using Wolverine.Http;
+
+namespace Ledger.Usage;
+
+/// <summary>Ledger metadata of a stored event: where it sits in the log and when the ledger learned it.</summary>
+public sealed record StoredEventMetadata(long Sequence, Instant RecordedAt, string Stream, string ContentHash);
+
+/// <summary>
+/// <c>GET /v1/events/{source}/{id}</c>: a stored usage event as it was received (CloudEvents JSON) plus
+/// its ledger metadata. The source is URL-encoded when it holds slashes.
+/// </summary>
+public static class GetEvent
+{
+    [WolverineGet("/v1/events/{source}/{id}")]
+    public static async Task<IResult> Get(string source, string id, IQuerySession session, CancellationToken ct)
+    {
+        source = Uri.UnescapeDataString(source);
+        id = Uri.UnescapeDataString(id);
+        var stored = await session.Events.LoadAsync(EventKey.ToEventId(source, id), ct);
+        if (stored?.Data is not UsageRecorded usage)
+            return Problems.NotFound($"No event with source \"{source}\" and id \"{id}\" is stored.");
+        return Results.Json(new
+        {
+            Event = ToCloudEvent(usage),
+            Ledger = new StoredEventMetadata(stored.Sequence, usage.RecordedAt, stored.StreamKey!, usage.ContentHash)
+        });
+    }
+
+    /// <summary>The structured-mode CloudEvent; <c>time</c> is given back in UTC.</summary>
+    public static JsonObject ToCloudEvent(UsageRecorded usage)
+    {
+        var data = new JsonObject();
+        foreach (var (name, value) in usage.Dimensions) data[name] = value;
+        foreach (var (name, value) in usage.Meters) data[name] = value;
+        var ce = new JsonObject
+        {
+            ["specversion"] = "1.0",
+            ["type"] = usage.Type,
+            ["source"] = usage.Source,
+            ["id"] = usage.EventId,
+            ["subject"] = usage.CustomerId,
+            ["time"] = InstantPattern.ExtendedIso.Format(usage.UsageAt),
+            ["datacontenttype"] = "application/json",
+        };
+        foreach (var (name, value) in usage.Extensions ?? new Dictionary<string, string>()) ce[name] = value;
+        ce["data"] = data;
+        return ce;
+    }
+}
