@@ -1,5 +1,6 @@
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
 using JasperFx.Events.Daemon;
 using Ledger.Usage;
 using Marten;
@@ -85,6 +86,7 @@ public static class LedgerApp
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
             o => o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
         opts.Events.AddEventType<UsageRecorded>();
+        opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 

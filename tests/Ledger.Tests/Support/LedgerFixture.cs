@@ -1,0 +1,80 @@
+using JasperFx.CommandLine;
+using Ledger.Hosting;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using NodaTime.Testing;
+using Npgsql;
+
+namespace Ledger.Tests.Support;
+
+/// <summary>
+/// One ledger (the real HTTP pipeline, Marten, Wolverine, the async daemon) over one real PostgreSQL
+/// for the whole test run. With <c>ConnectionStrings__Ledger</c> set, that database is used;
+/// otherwise a private cluster is started in a temp folder and removed afterwards.
+/// Tests isolate themselves by unique sources and customer ids, never by deleting events
+/// (the event tables refuse deletes).
+/// </summary>
+public sealed class LedgerFixture : IAsyncLifetime
+{
+    private EmbeddedPostgres? _postgres;
+    private string? _dataDirectory;
+
+    public string ConnectionString { get; private set; } = "";
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+    public HttpClient Client { get; private set; } = null!;
+    /// <summary>The ledger's clock: starts at the real now, moved only by tests that need to.</summary>
+    public FakeClock Clock { get; } = new(SystemClock.Instance.GetCurrentInstant());
+    public NpgsqlDataSource Database => Factory.Services.GetRequiredService<NpgsqlDataSource>();
+
+    public async Task InitializeAsync()
+    {
+        var configured = Environment.GetEnvironmentVariable("ConnectionStrings__Ledger");
+        if (string.IsNullOrEmpty(configured))
+        {
+            _dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-tests-{Guid.NewGuid():N}");
+            _postgres = await EmbeddedPostgres.StartAsync(_dataDirectory);
+            ConnectionString = _postgres.ConnectionString;
+        }
+        else ConnectionString = configured;
+
+        JasperFxEnvironment.AutoStartHost = true;
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:Ledger", ConnectionString);
+            web.UseEnvironment("Testing");
+            web.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
+        });
+        Client = Factory.CreateClient();
+        await WaitUntilReady();
+    }
+
+    private async Task WaitUntilReady()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var response = await Client.GetAsync("/health/ready");
+            if (response.IsSuccessStatusCode) return;
+            await Task.Delay(100);
+        }
+        throw new InvalidOperationException("The ledger did not become ready: " +
+            await (await Client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory))
+            Directory.Delete(_dataDirectory, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LedgerCollection : ICollectionFixture<LedgerFixture>
+{
+    public const string Name = "ledger";
+}
