@@ -1,1 +1,19 @@
-Console.WriteLine("b");
+using Ledger.Bench;
+
+return args.FirstOrDefault() switch
+{
+    "ingest" => await IngestBenchmark.RunAsync(BenchArgs.Parse(args[1..])),
+    "parse" => ParseBenchmark.Run(BenchArgs.Parse(args[1..])),
+    _ => Usage()
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("""
+        usage:
+          dotnet run -c Release --project bench/Ledger.Bench -- ingest [--events 1000000] [--batch 1000] [--clients 8] [--customers 100] [--url http://127.0.0.1:5080]
+          dotnet run -c Release --project bench/Ledger.Bench -- parse  [--batch 1000] [--rounds 200]
+        Without --url, ingest starts its own ledger (and a private PostgreSQL) in this process and removes both afterwards.
+        """);
+    return 2;
+}

@@ -1,5 +1,6 @@
 using JasperFx.Events.Daemon;
 using Ledger.Hosting;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using Wolverine.Http;
 
@@ -11,9 +12,14 @@ public static class HealthEndpoints
     public sealed record HealthReport(string Status, IReadOnlyDictionary<string, string> Checks);
 
     [WolverineGet("/health/live")]
+    [Tags("Health"), EndpointSummary("Liveness: the process answers")]
+    [ProducesResponseType<HealthReport>(StatusCodes.Status200OK)]
     public static IResult Live() => Results.Json(new HealthReport("live", new Dictionary<string, string>()));
 
     [WolverineGet("/health/ready")]
+    [Tags("Health"), EndpointSummary("Readiness: database reachable, schema applied, projection daemon running")]
+    [ProducesResponseType<HealthReport>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HealthReport>(StatusCodes.Status503ServiceUnavailable)]
     public static async Task<IResult> Ready(NpgsqlDataSource db, LedgerSchema schema, IProjectionCoordinator coordinator, CancellationToken ct)
     {
         var checks = new Dictionary<string, string>

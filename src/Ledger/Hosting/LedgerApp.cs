@@ -34,8 +34,12 @@ public static class LedgerApp
         if (embedded is not null)
             app.Lifetime.ApplicationStopped.Register(() => embedded.DisposeAsync().AsTask().GetAwaiter().GetResult());
         MapEndpoints(app);
+        if (IsServing(args)) await app.Services.GetRequiredService<LedgerSchema>().ApplyAsync();
         return app;
     }
+
+    /// <summary>True unless a JasperFx command other than <c>run</c> was asked for (db-dump, describe, ...).</summary>
+    private static bool IsServing(string[] args) => args.Length == 0 || args[0].StartsWith('-') || args[0] == "run";
 
     private static async Task<EmbeddedPostgres?> StartEmbeddedPostgresIfNeeded(WebApplicationBuilder builder)
     {
@@ -62,9 +66,8 @@ public static class LedgerApp
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .IntegrateWithWolverine()
-            .AddAsyncDaemon(DaemonMode.Solo);
+            .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
-        services.AddHostedService(sp => sp.GetRequiredService<LedgerSchema>());
 
         builder.Host.UseWolverine(opts =>
         {

@@ -7,13 +7,14 @@ namespace Ledger.Hosting;
 /// <summary>
 /// Applies the schema at start-up: Marten's (event store, documents, projections) first, then the
 /// ledger's own SQL from migrations/ledger (embedded in the assembly), in file-name order.
-/// Readiness waits for this.
+/// It runs before the host starts: the async daemon and Wolverine's message store also create
+/// schema objects at start-up, and two schema migrations racing on a new database fail.
 /// </summary>
-public sealed class LedgerSchema(IDocumentStore store, NpgsqlDataSource db, ILogger<LedgerSchema> logger) : IHostedService
+public sealed class LedgerSchema(IDocumentStore store, NpgsqlDataSource db, ILogger<LedgerSchema> logger)
 {
     public bool Applied { get; private set; }
 
-    public async Task StartAsync(CancellationToken ct)
+    public async Task ApplyAsync(CancellationToken ct = default)
     {
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         foreach (var (name, sql) in LedgerMigrations())
@@ -24,8 +25,6 @@ public sealed class LedgerSchema(IDocumentStore store, NpgsqlDataSource db, ILog
         }
         Applied = true;
     }
-
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
     public static IEnumerable<(string Name, string Sql)> LedgerMigrations()
     {

@@ -1,5 +1,6 @@
 using Ledger.Hosting;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 
 namespace Ledger.Usage;
@@ -8,6 +9,10 @@ namespace Ledger.Usage;
 public static class GetCustomerUsage
 {
     [WolverineGet("/v1/customers/{customerId}/usage-totals")]
+    [Tags("Usage"), EndpointSummary("Raw usage quantities received for a customer")]
+    [EndpointDescription("Totals per meter, event count and the latest usage and recorded times; an async projection, normally under a second behind ingestion.")]
+    [ProducesResponseType<CustomerUsage>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(string customerId, IQuerySession session, CancellationToken ct)
     {
         var usage = await session.LoadAsync<CustomerUsage>(customerId, ct);

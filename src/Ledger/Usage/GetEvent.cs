@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Ledger.Hosting;
+using Microsoft.AspNetCore.Mvc;
 using Marten;
 using NodaTime;
 using NodaTime.Text;
@@ -10,6 +11,9 @@ namespace Ledger.Usage;
 /// <summary>Ledger metadata of a stored event: where it sits in the log and when the ledger learned it.</summary>
 public sealed record StoredEventMetadata(long Sequence, Instant RecordedAt, string Stream, string ContentHash);
 
+/// <summary>A stored event: the CloudEvent as received and where the ledger keeps it.</summary>
+public sealed record StoredEvent(JsonObject Event, StoredEventMetadata Ledger);
+
 /// <summary>
 /// <c>GET /v1/events/{source}/{id}</c>: a stored usage event as it was received (CloudEvents JSON) plus
 /// its ledger metadata. The source is URL-encoded when it holds slashes.
@@ -17,6 +21,11 @@ public sealed record StoredEventMetadata(long Sequence, Instant RecordedAt, stri
 public static class GetEvent
 {
     [WolverineGet("/v1/events/{source}/{id}")]
+    [Tags("Usage"), EndpointSummary("Look up a stored usage event by its (source, id)")]
+    [EndpointDescription("The event as received (CloudEvents JSON, time in UTC) plus its ledger metadata. URL-encode a source that holds slashes.")]
+    [ProducesResponseType<StoredEvent>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ResponseExample(StatusCodes.Status200OK, Examples.StoredEvent)]
     public static async Task<IResult> Get(string source, string id, IQuerySession session, CancellationToken ct)
     {
         source = Uri.UnescapeDataString(source);
@@ -24,11 +33,8 @@ public static class GetEvent
         var stored = await session.Events.LoadAsync(EventKey.ToEventId(source, id), ct);
         if (stored?.Data is not UsageRecorded usage)
             return Problems.NotFound($"No event with source \"{source}\" and id \"{id}\" is stored.");
-        return Results.Json(new
-        {
-            Event = ToCloudEvent(usage),
-            Ledger = new StoredEventMetadata(stored.Sequence, usage.RecordedAt, stored.StreamKey!, usage.ContentHash)
-        });
+        return Results.Json(new StoredEvent(ToCloudEvent(usage),
+            new StoredEventMetadata(stored.Sequence, usage.RecordedAt, stored.StreamKey!, usage.ContentHash)));
     }
 
     /// <summary>The structured-mode CloudEvent; <c>time</c> is given back in UTC.</summary>

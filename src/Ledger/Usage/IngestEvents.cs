@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Ledger.Hosting;
 using Marten;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using NodaTime;
 using Npgsql;
@@ -24,6 +25,21 @@ public static partial class IngestEvents
     private const int LoggedRejectionsPerRequest = 20;
 
     [WolverinePost("/v1/events")]
+    [Tags("Usage"), EndpointSummary("Send usage events (CloudEvents 1.0, structured JSON mode)")]
+    [EndpointDescription("One event (application/cloudevents+json or application/json) or a batch " +
+        "(application/cloudevents-batch+json) of up to 10,000 events / 10 MB. (source, id) is the idempotency key " +
+        "for ever: a re-send is a duplicate, the same key with other content a conflict. Invalid events are reported " +
+        "by index and the valid ones stored; ?atomic=true stores all or nothing.")]
+    [ProducesResponseType<IngestReport>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
+    [RequestExample(SingleContentType, "one event", Examples.OneEvent)]
+    [RequestExample("application/json", "one event", Examples.OneEvent)]
+    [RequestExample(BatchContentType, "a batch", Examples.Batch)]
+    [ResponseExample(StatusCodes.Status200OK, Examples.Report)]
+    [ResponseExample(StatusCodes.Status400BadRequest, Examples.InvalidEventProblem)]
     public static async Task<IResult> Post(HttpContext http, IDocumentStore store, NpgsqlDataSource db,
         IClock clock, IOptions<IngestOptions> settings, ILogger<IngestReport> logger)
     {
@@ -69,7 +85,9 @@ public static partial class IngestEvents
                 if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() == 0)
                     return Problems.BadRequest("The batch is empty", "Send at least one event.", "body");
 
+                var tp = System.Diagnostics.Stopwatch.GetTimestamp();
                 var (events, rejected) = new CloudEventReader(options).Read(root, clock.GetCurrentInstant());
+                Timing.Add(ref Timing.Parse, tp);
                 LogRejections(logger, rejected);
                 if (atomic && rejected.Count > 0)
                     return Problems.BatchRefused(rejected, "events are invalid");

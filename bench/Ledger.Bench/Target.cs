@@ -1,0 +1,50 @@
+using System.Net;
+using System.Net.Sockets;
+using Ledger.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+namespace Ledger.Bench;
+
+/// <summary>The ledger under test: one at --url, or one started here over a fresh private PostgreSQL.</summary>
+public sealed class Target : IAsyncDisposable
+{
+    private WebApplication? _app;
+    private EmbeddedPostgres? _postgres;
+    private string? _dataDirectory;
+    public string Url { get; private init; } = "";
+    public string ConnectionString { get; private set; } = "";
+
+    public static async Task<Target> StartAsync(string? url, string daemon = "Solo")
+    {
+        if (url is not null)
+        {
+            var cs = Environment.GetEnvironmentVariable("ConnectionStrings__Ledger")
+                ?? throw new InvalidOperationException("With --url, set ConnectionStrings__Ledger so the benchmark can count what was stored.");
+            return new Target { Url = url, ConnectionString = cs };
+        }
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
+        var postgres = await EmbeddedPostgres.StartAsync(dataDirectory);
+        var port = FreePort();
+        var target = new Target { Url = $"http://127.0.0.1:{port}", _postgres = postgres, _dataDirectory = dataDirectory };
+        target.ConnectionString = postgres.ConnectionString;
+        target._app = await LedgerApp.BuildAsync(
+            ["--urls", target.Url, "--ConnectionStrings:Ledger", postgres.ConnectionString, "--Logging:LogLevel:Default", "Warning", "--Ledger:Projections:Daemon", daemon]);
+        await target._app.StartAsync();
+        return target;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) { await _app.StopAsync(); await _app.DisposeAsync(); }
+        if (_postgres is not null) await _postgres.DisposeAsync();
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, true);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
