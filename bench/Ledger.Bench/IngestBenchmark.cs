@@ -28,15 +28,22 @@ public static class IngestBenchmark
         { BaseAddress = new Uri(target.Url), Timeout = TimeSpan.FromMinutes(2) };
         await Send(http, batches.Take(2).ToArray(), 1); // warm-up: code generation, connection pool (these count as stored)
 
+        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var machineBefore = MachineCpu();
         var clock = Stopwatch.StartNew();
         var run = await Send(http, batches.Skip(2).ToArray(), clients);
         clock.Stop();
+        var ledgerCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var machineCpu = MachineCpu() - machineBefore;
         var timed = events - Math.Min(events, 2 * batchSize);
         var latencies = run.Latencies.Order().ToArray();
         Console.WriteLine($"committed: {timed / clock.Elapsed.TotalSeconds:N0} events/s ({timed:N0} events in {clock.Elapsed.TotalSeconds:N1} s)");
         Console.WriteLine($"latency per {batchSize}-event request: p50 {Percentile(latencies, 0.50):N1} ms, p99 {Percentile(latencies, 0.99):N1} ms, max {latencies[^1]:N1} ms");
 
         Console.WriteLine("timing: " + Ledger.Usage.Timing.Report());
+        var timedEvents = events - Math.Min(events, 2 * batchSize);
+        Console.WriteLine($"cpu per event: this process (ledger + client) {ledgerCpu.TotalMicroseconds / timedEvents:N1} µs, " +
+                          $"whole machine {machineCpu.TotalMicroseconds / timedEvents:N1} µs (the rest is PostgreSQL and anything else running)");
         var resend = batches.Take(Math.Max(1, batches.Length / 10)).ToArray();
         var again = await Send(http, resend, clients);
         var resent = resend.Sum(b => CountEvents(b));
@@ -96,6 +103,15 @@ public static class IngestBenchmark
     {
         using var doc = JsonDocument.Parse(batch);
         return doc.RootElement.GetArrayLength();
+    }
+
+    /// <summary>Busy CPU time of the whole machine so far (Linux /proc/stat), zero elsewhere.</summary>
+    private static TimeSpan MachineCpu()
+    {
+        if (!File.Exists("/proc/stat")) return TimeSpan.Zero;
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..].Select(long.Parse).ToArray();
+        var busy = fields.Sum() - fields[3] - fields[4]; // minus idle and iowait
+        return TimeSpan.FromSeconds(busy / 100.0);       // USER_HZ is 100 on Linux
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];

@@ -25,6 +25,34 @@ public static class ParseBenchmark
             using var doc = JsonDocument.Parse(batch);
             return reader.Read(doc.RootElement, now).Events.Count;
         });
+        Measure("JsonDocument.Parse alone (the floor)", batchSize, rounds, () =>
+        {
+            using var doc = JsonDocument.Parse(batch);
+            return doc.RootElement.GetArrayLength();
+        });
+        var times = Enumerable.Range(0, batchSize).Select(_ => "2026-11-27T10:00:00.123Z").ToArray();
+        Measure("NodaTime RFC 3339 parse alone", batchSize, rounds, () =>
+        {
+            var n = 0;
+            foreach (var t in times) n += NodaTime.Text.OffsetDateTimePattern.Rfc3339.Parse(t).Success ? 1 : 0;
+            return n;
+        });
+        var storeOptions = new Marten.StoreOptions();
+        Ledger.Hosting.LedgerApp.ConfigureMarten(storeOptions);
+        var serializer = storeOptions.Serializer();
+        var usages = reader.Read(JsonDocument.Parse(batch).RootElement, now).Events;
+        Measure("Marten serializer ToJson of UsageRecorded", batchSize, rounds, () =>
+        {
+            var n = 0;
+            foreach (var u in usages) n += serializer.ToJson(u.Usage).Length;
+            return n;
+        });
+        Measure("EventKey.ToEventId", batchSize, rounds, () =>
+        {
+            var n = 0;
+            foreach (var u in usages) n += EventKey.ToEventId(u.Usage.Source, u.Usage.EventId).GetHashCode() & 1;
+            return n;
+        });
         Measure("CloudEvents SDK DecodeBatchModeMessage (no validation of data)", batchSize, rounds, () =>
             formatter.DecodeBatchModeMessage(batch, contentType, null).Count);
         return 0;

@@ -7,8 +7,8 @@ using NodaTime.Text;
 
 namespace Ledger.Usage;
 
-/// <summary>An event the reader accepted, with its position in the request.</summary>
-public sealed record ReadEvent(int Index, UsageRecorded Usage);
+/// <summary>An event the reader accepted, with its position in the request and its store id (<see cref="EventKey"/>).</summary>
+public sealed record ReadEvent(int Index, UsageRecorded Usage, Guid EventId);
 
 /// <summary>An event the reader refused: which one, and what to fix.</summary>
 public sealed record EventError(int Index, string? Id, string Reason);
@@ -57,7 +57,7 @@ public sealed class CloudEventReader(IngestOptions options)
         }
         var id = OptionalString(e, "id");
         var reason = Validate(e, now, out var usage);
-        if (reason is null) events.Add(new ReadEvent(index, usage!));
+        if (reason is null) events.Add(new ReadEvent(index, usage!, EventKey.ToEventId(usage!.Source, usage.EventId)));
         else errors.Add(new EventError(index, id, reason));
     }
 
@@ -103,7 +103,8 @@ public sealed class CloudEventReader(IngestOptions options)
         if (meters.Count == 0)
             return "data has no meter: send at least one quantity, e.g. \"input_tokens\": 1200";
 
-        var extensions = ReadExtensions(e);
+        problem = ReadExtensions(e, out var extensions);
+        if (problem is not null) return problem;
         var hash = ContentHash(type, subject, usageAt, meters, dimensions, extensions);
         usage = new UsageRecorded(subject, source, id, type, usageAt, now, meters, dimensions, extensions, hash);
         return null;
@@ -134,18 +135,25 @@ public sealed class CloudEventReader(IngestOptions options)
         }
     }
 
-    private static Dictionary<string, string>? ReadExtensions(JsonElement e)
+    /// <summary>
+    /// CloudEvents extension attributes, each kept as its JSON value (strings re-encoded canonically),
+    /// so a number stays a number when the event is given back.
+    /// </summary>
+    private static string? ReadExtensions(JsonElement e, out Dictionary<string, string>? extensions)
     {
-        Dictionary<string, string>? extensions = null;
+        extensions = null;
         foreach (var attribute in e.EnumerateObject())
         {
             if (CoreAttributes.Contains(attribute.Name)) continue;
+            var value = attribute.Value;
+            if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+                return $"extension attribute {attribute.Name} must be a string, number or boolean";
             extensions ??= new Dictionary<string, string>();
-            extensions[attribute.Name] = attribute.Value.ValueKind == JsonValueKind.String
-                ? attribute.Value.GetString()!
-                : attribute.Value.GetRawText();
+            extensions[attribute.Name] = value.ValueKind == JsonValueKind.String
+                ? JsonSerializer.Serialize(value.GetString())
+                : value.GetRawText();
         }
-        return extensions;
+        return null;
     }
 
     public static bool IsMeterName(string name) =>
@@ -159,16 +167,74 @@ public sealed class CloudEventReader(IngestOptions options)
         IReadOnlyDictionary<string, decimal> meters, IReadOnlyDictionary<string, string> dimensions,
         IReadOnlyDictionary<string, string>? extensions)
     {
-        var text = new StringBuilder(256)
-            .Append(type).Append('\n').Append(subject).Append('\n')
-            .Append(usageAt.ToUnixTimeTicks().ToString(CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var (k, v) in meters.OrderBy(p => p.Key, StringComparer.Ordinal))
-            text.Append("m:").Append(k).Append('=').Append(Normalize(v).ToString(CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var (k, v) in dimensions.OrderBy(p => p.Key, StringComparer.Ordinal))
-            text.Append("d:").Append(k).Append('=').Append(v.Length).Append(':').Append(v).Append('\n');
-        foreach (var (k, v) in (extensions ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal))
-            text.Append("x:").Append(k).Append('=').Append(v.Length).Append(':').Append(v).Append('\n');
-        return Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        var canonical = new Canonical();
+        canonical.Text(type);
+        canonical.Text(subject);
+        canonical.Number(usageAt.ToUnixTimeTicks());
+        foreach (var key in SortedKeys(meters))
+        {
+            canonical.Text("m:" + key);
+            canonical.Text(Normalize(meters[key]).ToString(CultureInfo.InvariantCulture));
+        }
+        foreach (var key in SortedKeys(dimensions))
+        {
+            canonical.Text("d:" + key);
+            canonical.Text(dimensions[key]);
+        }
+        if (extensions is not null)
+            foreach (var key in SortedKeys(extensions))
+            {
+                canonical.Text("x:" + key);
+                canonical.Text(extensions[key]);
+            }
+        return canonical.Hash();
+    }
+
+    private static string[] SortedKeys<T>(IReadOnlyDictionary<string, T> values)
+    {
+        var keys = new string[values.Count];
+        var i = 0;
+        foreach (var key in values.Keys) keys[i++] = key;
+        Array.Sort(keys, StringComparer.Ordinal);
+        return keys;
+    }
+
+    /// <summary>
+    /// Length-prefixed UTF-8 strings in a per-thread buffer, hashed in one call (no two different
+    /// sequences of strings give the same bytes).
+    /// </summary>
+    private ref struct Canonical
+    {
+        [ThreadStatic] private static byte[]? _buffer;
+        private byte[] _bytes;
+        private int _length;
+
+        public Canonical() => _bytes = _buffer ??= new byte[4096];
+
+        public void Text(string text)
+        {
+            Ensure(4 + Encoding.UTF8.GetMaxByteCount(text.Length));
+            var written = Encoding.UTF8.GetBytes(text, _bytes.AsSpan(_length + 4));
+            BitConverter.TryWriteBytes(_bytes.AsSpan(_length), written);
+            _length += 4 + written;
+        }
+
+        public void Number(long value)
+        {
+            Ensure(8);
+            BitConverter.TryWriteBytes(_bytes.AsSpan(_length), value);
+            _length += 8;
+        }
+
+        public readonly string Hash() => Convert.ToBase64String(SHA256.HashData(_bytes.AsSpan(0, _length)));
+
+        private void Ensure(int more)
+        {
+            if (_length + more <= _bytes.Length) return;
+            var bigger = new byte[Math.Max(_bytes.Length * 2, _length + more)];
+            _bytes.AsSpan(0, _length).CopyTo(bigger);
+            _bytes = _buffer = bigger;
+        }
     }
 
     /// <summary>Drops trailing zeros, so 1200.00 and 1200 are the same quantity.</summary>

@@ -22,7 +22,7 @@ public static class EventCopy
     private static readonly string DotNetType = $"{typeof(UsageRecorded).FullName}, {typeof(UsageRecorded).Assembly.GetName().Name}";
 
     public static async Task AppendStreamAsync(IDocumentStore store, NpgsqlDataSource db, string streamKey,
-        IReadOnlyList<UsageRecorded> events, CancellationToken ct)
+        IReadOnlyList<ReadEvent> events, CancellationToken ct)
     {
         var serializer = store.Options.Serializer();
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -45,28 +45,37 @@ public static class EventCopy
         Timing.Add(ref Timing.Head, t0);
         var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        await using (var copy = await conn.BeginBinaryImportAsync(
-            "copy ledger.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type) from stdin (format binary)", ct))
+        var ids = new Guid[events.Count];
+        var versions = new long[events.Count];
+        var data = new string[events.Count];
+        var recorded = new DateTime[events.Count];
+        for (var i = 0; i < events.Count; i++)
         {
-            for (var i = 0; i < events.Count; i++)
-            {
-                var usage = events[i];
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(sequences[i], NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(EventKey.ToEventId(usage.Source, usage.EventId), NpgsqlDbType.Uuid, ct);
-                await copy.WriteAsync(streamKey, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync((long)i + 1, NpgsqlDbType.Bigint, ct);
-                await copy.WriteAsync(serializer.ToJson(usage), NpgsqlDbType.Jsonb, ct);
-                await copy.WriteAsync(TypeAlias, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(usage.RecordedAt.ToDateTimeUtc(), NpgsqlDbType.TimestampTz, ct);
-                await copy.WriteAsync(Tenant, NpgsqlDbType.Varchar, ct);
-                await copy.WriteAsync(DotNetType, NpgsqlDbType.Varchar, ct);
-            }
-            Timing.Add(ref Timing.Rows, t1);
-            var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-            await copy.CompleteAsync(ct);
-            Timing.Add(ref Timing.Complete, t2);
+            ids[i] = events[i].EventId;
+            versions[i] = i + 1;
+            data[i] = serializer.ToJson(events[i].Usage);
+            recorded[i] = events[i].Usage.RecordedAt.ToDateTimeUtc();
         }
+        Timing.Add(ref Timing.Rows, t1);
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        await using (var insert = new NpgsqlCommand("""
+            insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type)
+            select s, i, $3, v, d, $6, t, $8, $9
+            from unnest($1::bigint[], $2::uuid[], $4::bigint[], $5::jsonb[], $7::timestamptz[]) as e(s, i, v, d, t)
+            """, conn, tx))
+        {
+            insert.Parameters.Add(new() { Value = sequences });
+            insert.Parameters.Add(new() { Value = ids });
+            insert.Parameters.Add(new() { Value = streamKey });
+            insert.Parameters.Add(new() { Value = versions });
+            insert.Parameters.Add(new() { Value = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+            insert.Parameters.Add(new() { Value = TypeAlias });
+            insert.Parameters.Add(new() { Value = recorded });
+            insert.Parameters.Add(new() { Value = Tenant });
+            insert.Parameters.Add(new() { Value = DotNetType });
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        Timing.Add(ref Timing.Complete, t2);
         var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
         await tx.CommitAsync(ct);
         Timing.Add(ref Timing.Commit, t3);

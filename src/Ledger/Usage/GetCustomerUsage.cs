@@ -15,6 +15,7 @@ public static class GetCustomerUsage
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(string customerId, IQuerySession session, CancellationToken ct)
     {
+        customerId = RouteValue.Decode(customerId);
         var usage = await session.LoadAsync<CustomerUsage>(customerId, ct);
         return usage is null
             ? Problems.NotFound($"No usage has been projected for customer \"{customerId}\" yet.")

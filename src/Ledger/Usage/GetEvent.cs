@@ -28,8 +28,8 @@ public static class GetEvent
     [ResponseExample(StatusCodes.Status200OK, Examples.StoredEvent)]
     public static async Task<IResult> Get(string source, string id, IQuerySession session, CancellationToken ct)
     {
-        source = Uri.UnescapeDataString(source);
-        id = Uri.UnescapeDataString(id);
+        source = RouteValue.Decode(source);
+        id = RouteValue.Decode(id);
         var stored = await session.Events.LoadAsync(EventKey.ToEventId(source, id), ct);
         if (stored?.Data is not UsageRecorded usage)
             return Problems.NotFound($"No event with source \"{source}\" and id \"{id}\" is stored.");
@@ -53,7 +53,7 @@ public static class GetEvent
             ["time"] = InstantPattern.ExtendedIso.Format(usage.UsageAt),
             ["datacontenttype"] = "application/json",
         };
-        foreach (var (name, value) in usage.Extensions ?? new Dictionary<string, string>()) ce[name] = value;
+        foreach (var (name, json) in usage.Extensions ?? new Dictionary<string, string>()) ce[name] = JsonNode.Parse(json);
         ce["data"] = data;
         return ce;
     }

@@ -46,7 +46,9 @@ public static partial class IngestEvents
         var options = settings.Value;
         var request = http.Request;
         var ct = http.RequestAborted;
-        var atomic = request.Query.TryGetValue("atomic", out var a) && bool.TryParse(a, out var flag) && flag;
+        var atomic = false;
+        if (request.Query.TryGetValue("atomic", out var flag) && !TryParseFlag(flag.ToString(), out atomic))
+            return Problems.BadRequest("Invalid query parameter", $"atomic must be true or false (got \"{flag}\").", "atomic");
 
         if (request.Headers.ContainsKey("ce-specversion"))
             return Problems.UnsupportedMediaType(
@@ -100,7 +102,7 @@ public static partial class IngestEvents
 
                 var errors = rejected.Concat(outcome.Conflicts).OrderBy(e => e.Index).ToList();
                 var report = new IngestReport(outcome.Accepted, outcome.Duplicates, outcome.Conflicts.Count, rejected.Count, errors);
-                if (root.ValueKind == JsonValueKind.Object && errors.Count == 1)
+                if (root.ValueKind != JsonValueKind.Array && errors.Count == 1)
                     return rejected.Count == 1
                         ? Problems.InvalidEvent(errors[0], report)
                         : Problems.Conflict(errors[0], report);
@@ -111,6 +113,12 @@ public static partial class IngestEvents
         {
             body.Value.Dispose();
         }
+    }
+
+    private static bool TryParseFlag(string text, out bool value)
+    {
+        value = text is "1" || text.Equals("true", StringComparison.OrdinalIgnoreCase);
+        return value || text is "0" || text.Equals("false", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>true for a batch, false for one event, null for a content type we do not take.</summary>

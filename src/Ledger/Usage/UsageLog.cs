@@ -34,8 +34,7 @@ public static class UsageLog
                 return new IngestOutcome(0, decision.Duplicates, decision.Conflicts);
             try
             {
-                await EventCopy.AppendStreamAsync(store, db, $"usage-batch/{Guid.CreateVersion7()}",
-                    decision.Fresh.Select(e => e.Usage).ToList(), ct);
+                await EventCopy.AppendStreamAsync(store, db, $"usage-batch/{Guid.CreateVersion7()}", decision.Fresh, ct);
                 Timing.Add(ref Timing.Save, t0);
                 return new IngestOutcome(decision.Fresh.Count, decision.Duplicates, decision.Conflicts);
             }
@@ -50,8 +49,7 @@ public static class UsageLog
 
     private static async Task<Decision> DecideAsync(NpgsqlDataSource db, IReadOnlyList<ReadEvent> events, CancellationToken ct)
     {
-        var ids = new Guid[events.Count];
-        for (var i = 0; i < events.Count; i++) ids[i] = EventKey.ToEventId(events[i].Usage.Source, events[i].Usage.EventId);
+        var ids = events.Select(e => e.EventId).ToArray();
         var stored = await StoredHashesAsync(db, ids, ct);
 
         var fresh = new List<ReadEvent>(events.Count);

@@ -12,6 +12,7 @@ namespace Ledger.Usage;
 /// (it orders credit drawdown and decides the accounting period of a late event).
 /// <see cref="ContentHash"/> identifies the content under the idempotency key (<see cref="Source"/>,
 /// <see cref="EventId"/>): a re-send with the same hash is a duplicate, with another hash a conflict.
+/// <see cref="Extensions"/> holds CloudEvents extension attributes as JSON values (a string keeps its quotes).
 /// </remarks>
 public sealed record UsageRecorded(
     string CustomerId,
