@@ -26,24 +26,26 @@ public static class IngestBenchmark
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients })
         { BaseAddress = new Uri(target.Url), Timeout = TimeSpan.FromMinutes(2) };
-        await Send(http, batches.Take(2).ToArray(), 1); // warm-up: code generation, connection pool (these count as stored)
+        // Warm-up (stored, not timed): Wolverine's code generation, the connection pool, and the JIT's
+        // tiered compilation, which makes the first seconds of a .NET server several times slower.
+        var warmupBatches = Math.Min(batches.Length - 1, Math.Max(2, args.Int("warmup", 50_000) / batchSize));
+        await Send(http, batches.Take(2).ToArray(), 1);
+        await Send(http, batches.Skip(2).Take(warmupBatches - 2).ToArray(), clients);
 
         var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var machineBefore = MachineCpu();
         var clock = Stopwatch.StartNew();
-        var run = await Send(http, batches.Skip(2).ToArray(), clients);
+        var run = await Send(http, batches.Skip(warmupBatches).ToArray(), clients);
         clock.Stop();
         var ledgerCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var machineCpu = MachineCpu() - machineBefore;
-        var timed = events - Math.Min(events, 2 * batchSize);
+        var timed = events - warmupBatches * batchSize;
         var latencies = run.Latencies.Order().ToArray();
         Console.WriteLine($"committed: {timed / clock.Elapsed.TotalSeconds:N0} events/s ({timed:N0} events in {clock.Elapsed.TotalSeconds:N1} s)");
         Console.WriteLine($"latency per {batchSize}-event request: p50 {Percentile(latencies, 0.50):N1} ms, p99 {Percentile(latencies, 0.99):N1} ms, max {latencies[^1]:N1} ms");
 
-        Console.WriteLine("timing: " + Ledger.Usage.Timing.Report());
-        var timedEvents = events - Math.Min(events, 2 * batchSize);
-        Console.WriteLine($"cpu per event: this process (ledger + client) {ledgerCpu.TotalMicroseconds / timedEvents:N1} µs, " +
-                          $"whole machine {machineCpu.TotalMicroseconds / timedEvents:N1} µs (the rest is PostgreSQL and anything else running)");
+        Console.WriteLine($"cpu per event: this process (ledger + client) {ledgerCpu.TotalMicroseconds / timed:N1} µs, " +
+                          $"whole machine {machineCpu.TotalMicroseconds / timed:N1} µs (the rest is PostgreSQL and anything else running)");
         var resend = batches.Take(Math.Max(1, batches.Length / 10)).ToArray();
         var again = await Send(http, resend, clients);
         var resent = resend.Sum(b => CountEvents(b));
@@ -51,7 +53,7 @@ public static class IngestBenchmark
 
         var ok = true;
         ok &= Check($"stored exactly {events:N0} distinct events", stored.Rows == events && stored.Distinct == events, $"rows {stored.Rows:N0}, distinct ids {stored.Distinct:N0}");
-        ok &= Check("first sends all accepted", run.Accepted + 2 * batchSize >= events && run.Errors == 0, $"accepted {run.Accepted:N0}, errors {run.Errors}");
+        ok &= Check("timed sends all accepted", run.Accepted == timed && run.Errors == 0, $"accepted {run.Accepted:N0}, errors {run.Errors}");
         ok &= Check($"re-sent {resent:N0} events (10%) all reported as duplicates", again.Duplicates == resent && again.Accepted == 0,
             $"duplicates {again.Duplicates:N0}, accepted {again.Accepted:N0}");
         Console.WriteLine(ok ? "checks: PASS" : "checks: FAIL");

@@ -78,8 +78,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var socketDir = Path.Combine(DataDirectory, "socket");
         Directory.CreateDirectory(socketDir);
         await OwnByPostgresAsync(socketDir);
+        // Durability stays on (fsync, synchronous_commit, full_page_writes); the rest suits an
+        // append-heavy ledger: fewer checkpoints, larger WAL buffers (docs/performance.md).
         var options = $"-p {Port} -k '{socketDir}' -c listen_addresses=127.0.0.1 -c max_connections=200 " +
-                      "-c shared_buffers=256MB -c fsync=on -c synchronous_commit=on";
+                      "-c shared_buffers=512MB -c wal_buffers=32MB -c max_wal_size=4GB -c checkpoint_timeout=15min " +
+                      "-c wal_compression=on -c fsync=on -c synchronous_commit=on -c full_page_writes=on";
         await RunAsync("pg_ctl",
             $"start -D \"{DataDirectory}\" -w -t 60 -l \"{Path.Combine(DataDirectory, "server.log")}\" -o \"{options}\"");
     }

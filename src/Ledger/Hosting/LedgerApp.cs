@@ -71,6 +71,7 @@ public static class LedgerApp
 
         builder.Host.UseWolverine(opts =>
         {
+            opts.ApplicationAssembly = typeof(LedgerApp).Assembly; // also when hosted by the benchmark
             opts.UseRuntimeCompilation();
             opts.Durability.Mode = DurabilityMode.Solo;
             opts.Policies.AutoApplyTransactions();

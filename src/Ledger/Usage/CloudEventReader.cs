@@ -156,8 +156,13 @@ public sealed class CloudEventReader(IngestOptions options)
         return null;
     }
 
-    public static bool IsMeterName(string name) =>
-        KnownMeters.Contains(name) || MeterSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal));
+    public static bool IsMeterName(string name)
+    {
+        if (KnownMeters.Contains(name)) return true;
+        foreach (var suffix in MeterSuffixes)
+            if (name.EndsWith(suffix, StringComparison.Ordinal)) return true;
+        return false;
+    }
 
     /// <summary>
     /// SHA-256 over a canonical form of everything that is billed or kept: equal values hash equally
@@ -195,7 +200,7 @@ public sealed class CloudEventReader(IngestOptions options)
         var keys = new string[values.Count];
         var i = 0;
         foreach (var key in values.Keys) keys[i++] = key;
-        Array.Sort(keys, StringComparer.Ordinal);
+        if (keys.Length > 1) Array.Sort(keys, string.CompareOrdinal);
         return keys;
     }
 

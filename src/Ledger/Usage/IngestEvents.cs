@@ -87,9 +87,7 @@ public static partial class IngestEvents
                 if (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() == 0)
                     return Problems.BadRequest("The batch is empty", "Send at least one event.", "body");
 
-                var tp = System.Diagnostics.Stopwatch.GetTimestamp();
                 var (events, rejected) = new CloudEventReader(options).Read(root, clock.GetCurrentInstant());
-                Timing.Add(ref Timing.Parse, tp);
                 LogRejections(logger, rejected);
                 if (atomic && rejected.Count > 0)
                     return Problems.BatchRefused(rejected, "events are invalid");

@@ -14,7 +14,7 @@ public sealed record IngestOutcome(int Accepted, int Duplicates, List<EventError
 /// Each event's store id is derived from its key (<see cref="EventKey"/>) and the store has a unique
 /// index on event ids. A request first looks up which keys already exist (duplicate when the content
 /// hash matches, conflict when it does not) and appends the rest as one new stream in one transaction
-/// (<see cref="EventCopy"/>).
+/// (<see cref="BulkAppend"/>).
 /// When a concurrent request wins the race for a key, the unique index rejects the whole transaction;
 /// the request then looks up again and retries, so the loser reports that key as a duplicate.
 /// </remarks>
@@ -27,15 +27,12 @@ public static class UsageLog
     {
         for (var attempt = 1; ; attempt++)
         {
-            var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var decision = await DecideAsync(db, events, ct);
-            Timing.Add(ref Timing.Decide, t0);
             if (decision.Fresh.Count == 0 || (atomic && decision.Conflicts.Count > 0))
                 return new IngestOutcome(0, decision.Duplicates, decision.Conflicts);
             try
             {
-                await EventCopy.AppendStreamAsync(store, db, $"usage-batch/{Guid.CreateVersion7()}", decision.Fresh, ct);
-                Timing.Add(ref Timing.Save, t0);
+                await BulkAppend.AppendStreamAsync(store, db, $"usage-batch/{Guid.CreateVersion7()}", decision.Fresh, ct);
                 return new IngestOutcome(decision.Fresh.Count, decision.Duplicates, decision.Conflicts);
             }
             catch (Exception ex) when (IsUniqueViolation(ex) && attempt < MaxAttempts)
@@ -90,11 +87,4 @@ public static class UsageLog
             if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }) return true;
         return false;
     }
-}
-
-public static class Timing
-{
-    public static long Decide, Build, Save, Parse, Head, Rows, Complete, Commit;
-    public static void Add(ref long field, long start) => Interlocked.Add(ref field, System.Diagnostics.Stopwatch.GetTimestamp() - start);
-    public static string Report() => $"parse {Parse/1e6:N0} ms, decide {Decide/1e6:N0} ms, decide+build {Build/1e6:N0} ms, save {Save/1e6:N0} ms; head {Head/1e6:N0} rows {Rows/1e6:N0} complete {Complete/1e6:N0} commit {Commit/1e6:N0}";
 }
