@@ -25,6 +25,10 @@ public sealed partial class CustomerUsageProjection : MultiStreamProjection<Cust
     public CustomerUsageProjection()
     {
         Identity<UsageRecorded>(e => e.CustomerId);
+        // Larger pages mean fewer document writes per event (one per customer per page), and the
+        // cache spares re-reading a customer's document for every page (docs/performance.md).
+        Options.BatchSize = 5_000;
+        Options.CacheLimitPerTenant = 10_000;
     }
 
     public static void Apply(IEvent<UsageRecorded> e, CustomerUsage view)

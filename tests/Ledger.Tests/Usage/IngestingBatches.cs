@@ -181,3 +181,17 @@ public sealed class when_a_batch_is_sent_atomically(LedgerFixture ledger)
         Assert.Equal(5, await ledger.StoredCountAsync(source));
     }
 }
+
+[Collection(LedgerCollection.Name)]
+public sealed class when_the_atomic_flag_is_not_a_boolean(LedgerFixture ledger)
+{
+    [Fact]
+    public async Task it_is_a_400_problem_naming_the_parameter_and_nothing_is_stored()
+    {
+        var source = CloudEvents.NewSource();
+        var response = await ledger.Client.PostBatchAsync([CloudEvents.Usage(source, "evt-1")], "?atomic=yes");
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field: "atomic");
+        Assert.Equal(0, await ledger.StoredCountAsync(source));
+    }
+}

@@ -48,6 +48,22 @@ public sealed class when_an_event_carries_extensions_dimensions_and_extra_meters
         Assert.Equal(12.5m, storedData.GetProperty("gpu_seconds").GetDecimal());
         Assert.Equal(1200m, storedData.GetProperty("input_tokens").GetDecimal());
     }
+
+    [Fact]
+    public async Task number_and_boolean_extensions_keep_their_json_type()
+    {
+        var source = CloudEvents.NewSource();
+        var evt = CloudEvents.Usage(source, "evt-typed");
+        evt["sampled"] = 1;
+        evt["retried"] = true;
+
+        await AssertReportAsync(await ledger.Client.PostAsync(evt, CloudEvents.Single));
+
+        var stored = (await ledger.Client.StoredEventAsync(source, "evt-typed")).GetProperty("event");
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, stored.GetProperty("sampled").ValueKind);
+        Assert.Equal(1, stored.GetProperty("sampled").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.True, stored.GetProperty("retried").ValueKind);
+    }
 }
 
 [Collection(LedgerCollection.Name)]
