@@ -46,7 +46,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         var directory = asRoot ? ReachableByPostgresUser(dataDirectory) : dataDirectory;
 
         var running = RunningPort(directory);
-        var pg = new EmbeddedPostgres(bin, directory, running ?? port ?? FreePort(), asRoot);
+        var pg = new EmbeddedPostgres(bin, directory, running ?? PortOrFree(port), asRoot);
         if (running is null)
         {
             await pg.InitIfNeededAsync();
@@ -164,6 +164,22 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         if (process.ExitCode != 0 && throwOnError)
             throw new EmbeddedPostgresException(
                 $"{tool} {arguments} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
+    }
+
+    /// <summary>The preferred port when nothing listens on it, otherwise any free loopback port.</summary>
+    private static int PortOrFree(int? preferred)
+    {
+        if (preferred is null) return FreePort();
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, preferred.Value);
+            listener.Start();
+            return preferred.Value;
+        }
+        catch (SocketException)
+        {
+            return FreePort();
+        }
     }
 
     private static int FreePort()
