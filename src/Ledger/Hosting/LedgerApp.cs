@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using JasperFx.Events.Daemon;
+using Ledger.Access;
 using Ledger.Usage;
 using Marten;
 using NodaTime;
@@ -34,7 +35,11 @@ public static class LedgerApp
         if (embedded is not null)
             app.Lifetime.ApplicationStopped.Register(() => embedded.DisposeAsync().AsTask().GetAwaiter().GetResult());
         MapEndpoints(app);
-        if (IsServing(args)) await app.Services.GetRequiredService<LedgerSchema>().ApplyAsync();
+        if (IsServing(args))
+        {
+            await app.Services.GetRequiredService<LedgerSchema>().ApplyAsync();
+            await Bootstrap.EnsureAdminKeyAsync(app.Services, app.Configuration);
+        }
         return app;
     }
 
@@ -68,6 +73,9 @@ public static class LedgerApp
             .IntegrateWithWolverine()
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
+        services.AddSingleton<ApiKeyRing>();
+        services.AddHostedService<ApiKeyUsageWriter>();
+        RateLimits.AddTo(services, builder.Configuration);
 
         builder.Host.UseWolverine(opts =>
         {
@@ -91,6 +99,8 @@ public static class LedgerApp
             o => o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
         opts.Events.AddEventType<UsageRecorded>();
         opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
+        opts.Schema.For<ApiKeyUsage>();
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 
@@ -98,6 +108,9 @@ public static class LedgerApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseMiddleware<AccessMiddleware>();
+        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapWolverineEndpoints();
     }

@@ -17,6 +17,18 @@ public static class Problems
     public static IResult TooLarge(string detail) =>
         Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "Request too large", detail, new() { ["field"] = "body" });
 
+    public static IResult Unauthorized(string detail) =>
+        Problem(StatusCodes.Status401Unauthorized, "unauthorized", "Authentication required", detail,
+            new() { ["field"] = "Authorization" });
+
+    public static IResult Forbidden(string detail, IReadOnlyList<string> scopes) =>
+        Problem(StatusCodes.Status403Forbidden, "forbidden", "Not allowed with this key", detail,
+            new() { ["required_scopes"] = scopes.Append("admin").Distinct().ToList() });
+
+    public static IResult TooManyRequests(string detail, int retryAfterSeconds) =>
+        Problem(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests", detail,
+            new() { ["retry_after_seconds"] = retryAfterSeconds });
+
     public static IResult NotFound(string detail) =>
         Problem(StatusCodes.Status404NotFound, "not-found", "Not found", detail, []);
 

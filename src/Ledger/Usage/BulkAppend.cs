@@ -23,7 +23,7 @@ public static class BulkAppend
     private static readonly string DotNetType = $"{typeof(UsageRecorded).FullName}, {typeof(UsageRecorded).Assembly.GetName().Name}";
 
     public static async Task AppendStreamAsync(IDocumentStore store, NpgsqlDataSource db, string streamKey,
-        IReadOnlyList<ReadEvent> events, CancellationToken ct)
+        IReadOnlyList<ReadEvent> events, string recordedBy, CancellationToken ct)
     {
         var serializer = store.Options.Serializer();
         var ids = new Guid[events.Count];
@@ -42,8 +42,8 @@ public static class BulkAppend
         await using var tx = await conn.BeginTransactionAsync(ct);
         var sequences = await StartStreamAsync(conn, tx, streamKey, events.Count, ct);
         await using (var insert = new NpgsqlCommand("""
-            insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type)
-            select s, i, $3, v, d, $6, t, $8, $9
+            insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers)
+            select s, i, $3, v, d, $6, t, $8, $9, $10
             from unnest($1::bigint[], $2::uuid[], $4::bigint[], $5::jsonb[], $7::timestamptz[]) as e(s, i, v, d, t)
             """, conn, tx))
         {
@@ -56,10 +56,17 @@ public static class BulkAppend
             insert.Parameters.Add(new() { Value = recorded });
             insert.Parameters.Add(new() { Value = Tenant });
             insert.Parameters.Add(new() { Value = DotNetType });
+            insert.Parameters.Add(new() { Value = HeadersFor(recordedBy), NpgsqlDbType = NpgsqlDbType.Jsonb });
             await insert.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
     }
+
+    /// <summary>Marten event header naming the API key that wrote the event: the actor in the audit trail.</summary>
+    public const string RecordedByKey = "recorded_by_key";
+
+    private static string HeadersFor(string keyId) =>
+        System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { [RecordedByKey] = keyId });
 
     /// <summary>Inserts the stream row and draws one sequence number per event from Marten's sequence, in one round trip.</summary>
     private static async Task<long[]> StartStreamAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string streamKey, int count, CancellationToken ct)

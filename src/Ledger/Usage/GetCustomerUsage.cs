@@ -1,3 +1,4 @@
+using Ledger.Access;
 using Ledger.Hosting;
 using Marten;
 using Microsoft.AspNetCore.Mvc;
@@ -9,6 +10,7 @@ namespace Ledger.Usage;
 public static class GetCustomerUsage
 {
     [WolverineGet("/v1/customers/{customerId}/usage-totals")]
+    [Requires(Scopes.AuditRead, Scopes.FinanceRead, CustomerRoute = "customerId")]
     [Tags("Usage"), EndpointSummary("Raw usage quantities received for a customer")]
     [EndpointDescription("Totals per meter, event count and the latest usage and recorded times; an async projection, normally under a second behind ingestion.")]
     [ProducesResponseType<CustomerUsage>(StatusCodes.Status200OK)]

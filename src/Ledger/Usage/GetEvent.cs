@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Ledger.Access;
 using Ledger.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Marten;
@@ -9,7 +10,7 @@ using Wolverine.Http;
 namespace Ledger.Usage;
 
 /// <summary>Ledger metadata of a stored event: where it sits in the log and when the ledger learned it.</summary>
-public sealed record StoredEventMetadata(long Sequence, Instant RecordedAt, string Stream, string ContentHash);
+public sealed record StoredEventMetadata(long Sequence, Instant RecordedAt, string Stream, string ContentHash, string? RecordedBy);
 
 /// <summary>A stored event: the CloudEvent as received and where the ledger keeps it.</summary>
 public sealed record StoredEvent(JsonObject Event, StoredEventMetadata Ledger);
@@ -21,20 +22,23 @@ public sealed record StoredEvent(JsonObject Event, StoredEventMetadata Ledger);
 public static class GetEvent
 {
     [WolverineGet("/v1/events/{source}/{id}")]
+    [Requires(Scopes.AuditRead, Scopes.FinanceRead, CustomerOwned = true)]
     [Tags("Usage"), EndpointSummary("Look up a stored usage event by its (source, id)")]
     [EndpointDescription("The event as received (CloudEvents JSON, time in UTC) plus its ledger metadata. URL-encode a source that holds slashes.")]
     [ProducesResponseType<StoredEvent>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ResponseExample(StatusCodes.Status200OK, Examples.StoredEvent)]
-    public static async Task<IResult> Get(string source, string id, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(string source, string id, HttpContext http, IQuerySession session, CancellationToken ct)
     {
         source = RouteValue.Decode(source);
         id = RouteValue.Decode(id);
         var stored = await session.Events.LoadAsync(EventKey.ToEventId(source, id), ct);
-        if (stored?.Data is not UsageRecorded usage)
+        // Another customer's event is answered exactly like a missing one.
+        if (stored?.Data is not UsageRecorded usage || !Caller.Of(http).MayRead(usage.CustomerId))
             return Problems.NotFound($"No event with source \"{source}\" and id \"{id}\" is stored.");
         return Results.Json(new StoredEvent(ToCloudEvent(usage),
-            new StoredEventMetadata(stored.Sequence, usage.RecordedAt, stored.StreamKey!, usage.ContentHash)));
+            new StoredEventMetadata(stored.Sequence, usage.RecordedAt, stored.StreamKey!, usage.ContentHash,
+                stored.Headers?.GetValueOrDefault(BulkAppend.RecordedByKey)?.ToString())));
     }
 
     /// <summary>The structured-mode CloudEvent; <c>time</c> is given back in UTC.</summary>

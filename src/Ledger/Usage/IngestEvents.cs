@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Ledger.Access;
 using Ledger.Hosting;
 using Marten;
 using Microsoft.AspNetCore.Mvc;
@@ -25,6 +26,7 @@ public static partial class IngestEvents
     private const int LoggedRejectionsPerRequest = 20;
 
     [WolverinePost("/v1/events")]
+    [Requires(Scopes.Ingest)]
     [Tags("Usage"), EndpointSummary("Send usage events (CloudEvents 1.0, structured JSON mode)")]
     [EndpointDescription("One event (application/cloudevents+json or application/json) or a batch " +
         "(application/cloudevents-batch+json) of up to 10,000 events / 10 MB. (source, id) is the idempotency key " +
@@ -32,7 +34,9 @@ public static partial class IngestEvents
         "by index and the valid ones stored; ?atomic=true stores all or nothing.")]
     [ProducesResponseType<IngestReport>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [RequestExample(SingleContentType, "one event", Examples.OneEvent)]
@@ -41,8 +45,9 @@ public static partial class IngestEvents
     [ResponseExample(StatusCodes.Status200OK, Examples.Report)]
     [ResponseExample(StatusCodes.Status400BadRequest, Examples.InvalidEventProblem)]
     public static async Task<IResult> Post(HttpContext http, IDocumentStore store, NpgsqlDataSource db,
-        IClock clock, IOptions<IngestOptions> settings, ILogger<IngestReport> logger)
+        IClock clock, IOptions<IngestOptions> settings, RateLimits limits, ILogger<IngestReport> logger)
     {
+        var caller = Caller.Of(http);
         var options = settings.Value;
         var request = http.Request;
         var ct = http.RequestAborted;
@@ -88,13 +93,23 @@ public static partial class IngestEvents
                     return Problems.BadRequest("The batch is empty", "Send at least one event.", "body");
 
                 var (events, rejected) = new CloudEventReader(options).Read(root, clock.GetCurrentInstant());
+                var foreign = events.FirstOrDefault(e => !caller.MayIngestFrom(e.Usage.Source));
+                if (foreign is not null)
+                    return Problems.Forbidden($"This key may send usage only from the sources {string.Join(", ", caller.Sources!)}; " +
+                        $"event {foreign.Index} has source \"{foreign.Usage.Source}\". Nothing was stored.", [Scopes.Ingest]);
+                var wait = limits.TryTakeEvents(caller, events.Count, options.MaxBatchEvents);
+                if (wait is not null)
+                {
+                    http.Response.Headers.RetryAfter = wait.Value.ToString();
+                    return Problems.TooManyRequests($"This key is over its usage-event rate limit; nothing was stored. Retry after {wait} s.", wait.Value);
+                }
                 LogRejections(logger, rejected);
                 if (atomic && rejected.Count > 0)
                     return Problems.BatchRefused(rejected, "events are invalid");
 
                 var outcome = events.Count == 0
                     ? new IngestOutcome(0, 0, [])
-                    : await UsageLog.AppendAsync(store, db, events, atomic, ct);
+                    : await UsageLog.AppendAsync(store, db, events, atomic, caller.KeyId, ct);
                 if (atomic && outcome.Conflicts.Count > 0)
                     return Problems.BatchRefused(outcome.Conflicts, "events conflict with stored events", StatusCodes.Status409Conflict);
 

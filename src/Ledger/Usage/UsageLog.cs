@@ -23,7 +23,8 @@ public static class UsageLog
     private const int MaxAttempts = 5;
 
     public static async Task<IngestOutcome> AppendAsync(
-        IDocumentStore store, NpgsqlDataSource db, IReadOnlyList<ReadEvent> events, bool atomic, CancellationToken ct)
+        IDocumentStore store, NpgsqlDataSource db, IReadOnlyList<ReadEvent> events, bool atomic,
+        string recordedBy, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -32,7 +33,7 @@ public static class UsageLog
                 return new IngestOutcome(0, decision.Duplicates, decision.Conflicts);
             try
             {
-                await BulkAppend.AppendStreamAsync(store, db, $"usage-batch/{Guid.CreateVersion7()}", decision.Fresh, ct);
+                await BulkAppend.AppendStreamAsync(store, db, $"usage-batch/{Guid.CreateVersion7()}", decision.Fresh, recordedBy, ct);
                 return new IngestOutcome(decision.Fresh.Count, decision.Duplicates, decision.Conflicts);
             }
             catch (Exception ex) when (IsUniqueViolation(ex) && attempt < MaxAttempts)

@@ -23,6 +23,8 @@ public sealed class LedgerFixture : IAsyncLifetime
     private string? _dataDirectory;
 
     public string ConnectionString { get; private set; } = "";
+    /// <summary>The bootstrap admin key; <see cref="Client"/> sends it on every request.</summary>
+    public string AdminKey { get; } = Ledger.Access.ApiKeySecrets.Generate().Key;
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
     public HttpClient Client { get; private set; } = null!;
     /// <summary>The ledger's clock: starts at the real now, moved only by tests that need to.</summary>
@@ -44,10 +46,12 @@ public sealed class LedgerFixture : IAsyncLifetime
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("ConnectionStrings:Ledger", ConnectionString);
+            web.UseSetting("Ledger:BootstrapAdminKey", AdminKey);
             web.UseEnvironment("Testing");
             web.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
         });
         Client = Factory.CreateClient();
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
         await WaitUntilReady();
     }
 
@@ -61,6 +65,17 @@ public sealed class LedgerFixture : IAsyncLifetime
         }
         throw new InvalidOperationException("The ledger did not become ready: " +
             await (await Client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A client that sends no key: for checking what anonymous callers get.</summary>
+    public HttpClient AnonymousClient() => Factory.CreateClient();
+
+    /// <summary>A client that sends the given key.</summary>
+    public HttpClient ClientWithKey(string key)
+    {
+        var client = Factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return client;
     }
 
     public async Task DisposeAsync()
