@@ -26,6 +26,7 @@ public static class IngestBenchmark
 
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients })
         { BaseAddress = new Uri(target.Url), Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", target.ApiKey);
         // Warm-up (stored, not timed): Wolverine's code generation, the connection pool, and the JIT's
         // tiered compilation, which makes the first seconds of a .NET server several times slower.
         var warmupBatches = Math.Min(batches.Length - 1, Math.Max(2, args.Int("warmup", 50_000) / batchSize));

@@ -14,6 +14,7 @@ public sealed class Target : IAsyncDisposable
     private string? _dataDirectory;
     public string Url { get; private init; } = "";
     public string ConnectionString { get; private set; } = "";
+    public string ApiKey { get; private init; } = "";
 
     public static async Task<Target> StartAsync(string? url, string daemon = "Solo")
     {
@@ -21,15 +22,23 @@ public sealed class Target : IAsyncDisposable
         {
             var cs = Environment.GetEnvironmentVariable("ConnectionStrings__Ledger")
                 ?? throw new InvalidOperationException("With --url, set ConnectionStrings__Ledger so the benchmark can count what was stored.");
-            return new Target { Url = url, ConnectionString = cs };
+            var key = Environment.GetEnvironmentVariable("LEDGER_API_KEY")
+                ?? throw new InvalidOperationException("With --url, set LEDGER_API_KEY to a key with the ingest scope.");
+            return new Target { Url = url, ConnectionString = cs, ApiKey = key };
         }
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
         var postgres = await EmbeddedPostgres.StartAsync(dataDirectory);
         var port = FreePort();
-        var target = new Target { Url = $"http://127.0.0.1:{port}", _postgres = postgres, _dataDirectory = dataDirectory };
+        var target = new Target
+        {
+            Url = $"http://127.0.0.1:{port}", _postgres = postgres, _dataDirectory = dataDirectory,
+            ApiKey = Ledger.Access.ApiKeySecrets.Generate().Key
+        };
         target.ConnectionString = postgres.ConnectionString;
         target._app = await LedgerApp.BuildAsync(
-            ["--urls", target.Url, "--ConnectionStrings:Ledger", postgres.ConnectionString, "--Logging:LogLevel:Default", "Warning", "--Ledger:Projections:Daemon", daemon]);
+            ["--urls", target.Url, "--ConnectionStrings:Ledger", postgres.ConnectionString, "--Logging:LogLevel:Default", "Warning", "--Ledger:Projections:Daemon", daemon,
+             "--Ledger:BootstrapAdminKey", target.ApiKey, // the benchmark measures throughput, not the rate limits:
+             "--Ledger:RateLimits:RequestsPerSecond", "1000000", "--Ledger:RateLimits:EventsPerSecond", "100000000"]);
         await target._app.StartAsync();
         return target;
     }

@@ -18,6 +18,7 @@ public static class IssueApiKeyEndpoint
     [WolverinePost("/v1/api-keys")]
     [Requires(Access.Scopes.Admin)]
     [Tags("API keys"), EndpointSummary("Issue an API key (the secret is shown once)")]
+    [EndpointDescription("Scopes: ingest (optionally limited to CloudEvents sources), billing:write, customer:read (bound to customer_id), finance:read, audit:read, admin. The key is in this answer only; the ledger keeps a salted hash.")]
     [ProducesResponseType<IssuedApiKey>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Post(IssueApiKey request, HttpContext http, IDocumentStore store, ApiKeyRing ring, IClock clock)

@@ -21,6 +21,7 @@ public static class ListApiKeys
     [WolverineGet("/v1/api-keys")]
     [Requires(Scopes.Admin)]
     [Tags("API keys"), EndpointSummary("List API keys (prefix, scopes, created, last used, revoked)")]
+    [EndpointDescription("Prefix, name, scopes, customer, sources, limits, created, last used and revoked times; never secrets or hashes.")]
     [ProducesResponseType<IReadOnlyList<ApiKeySummary>>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get(IQuerySession session, ApiKeyRing ring, CancellationToken ct)
     {

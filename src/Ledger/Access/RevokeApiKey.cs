@@ -11,6 +11,7 @@ public static class RevokeApiKey
     [WolverineDelete("/v1/api-keys/{id}")]
     [Requires(Scopes.Admin)]
     [Tags("API keys"), EndpointSummary("Revoke an API key (refused from then on)")]
+    [EndpointDescription("The key is refused at once on this node and within 5 seconds on every other node. Revoking twice is harmless.")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Delete(string id, HttpContext http, IDocumentStore store, ApiKeyRing ring, IClock clock)

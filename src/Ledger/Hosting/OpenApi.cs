@@ -27,17 +27,35 @@ public sealed class ResponseExampleAttribute(int status, string json) : Attribut
 /// </summary>
 public static class OpenApi
 {
+    private const string BearerScheme = "bearer";
+
     public static void Configure(OpenApiOptions options)
     {
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Ledger";
-            document.Info.Description = "Event-sourced usage billing ledger. Errors are RFC 7807 problem details.";
+            document.Info.Description = "Event-sourced usage billing ledger. Errors are RFC 7807 problem details. " +
+                "Every /v1 endpoint needs 'Authorization: Bearer <API key>' (see docs/security.md).";
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "A ledger API key: ldg_<id>_<secret>"
+            };
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (operation.Description == operation.OperationId) operation.Description = null; // Wolverine's placeholder
+            var rule = metadata.OfType<Ledger.Access.RequiresAttribute>().FirstOrDefault();
+            if (rule is not null)
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
+                var scopes = string.Join(", ", rule.Scopes.Append(Ledger.Access.Scopes.Admin).Distinct());
+                var customers = rule.CustomerRoute is not null || rule.CustomerOwned ? "; customer:read for its own customer" : "";
+                operation.Description = $"{operation.Description}\n\nAPI key scopes: {scopes}{customers}.".TrimStart();
+            }
             AddRequestExamples(operation, metadata.OfType<RequestExampleAttribute>().ToList());
             foreach (var example in metadata.OfType<ResponseExampleAttribute>())
                 AddResponseExample(operation, example);
