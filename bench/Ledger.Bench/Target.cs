@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Ledger.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -28,7 +26,7 @@ public sealed class Target : IAsyncDisposable
         }
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
         var postgres = await EmbeddedPostgres.StartAsync(dataDirectory);
-        var port = FreePort();
+        var port = EmbeddedPostgres.FreePort();
         var target = new Target
         {
             Url = $"http://127.0.0.1:{port}", _postgres = postgres, _dataDirectory = dataDirectory,
@@ -48,12 +46,5 @@ public sealed class Target : IAsyncDisposable
         if (_app is not null) { await _app.StopAsync(); await _app.DisposeAsync(); }
         if (_postgres is not null) await _postgres.DisposeAsync();
         if (_dataDirectory is not null && Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
