@@ -36,8 +36,8 @@ public sealed class AccessMiddleware(RequestDelegate next, ApiKeyRing keys)
     {
         var rule = http.GetEndpoint()?.Metadata.GetMetadata<RequiresAttribute>();
         if (rule is null)
-            return http.GetEndpoint() is null
-                ? null // no such route: let routing answer 404/405
+            return http.GetEndpoint() is not RouteEndpoint
+                ? null // no such route, or not with this method: let routing answer 404/405
                 : Problems.Forbidden("This endpoint has no access rule yet, so no key may call it.", []);
         if (caller.Has(Scopes.Admin) || rule.Scopes.Any(caller.Has)) return null;
         if (caller.Granted.Contains(Scopes.CustomerRead))
@@ -50,6 +50,6 @@ public sealed class AccessMiddleware(RequestDelegate next, ApiKeyRing keys)
                 return Problems.Forbidden($"This key reads only customer \"{caller.CustomerId}\".", rule.Scopes);
         }
         return Problems.Forbidden(
-            $"This key lacks the scope this endpoint needs: one of {string.Join(", ", rule.Scopes.Append(Scopes.Admin))}.", rule.Scopes);
+            $"This key lacks the scope this endpoint needs: one of {string.Join(", ", rule.Scopes.Append(Scopes.Admin).Distinct())}.", rule.Scopes);
     }
 }

@@ -13,6 +13,7 @@ public sealed class ApiKeyRing(IDocumentStore store, IClock clock)
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
 
+    private readonly Lock _write = new();
     private volatile IReadOnlyDictionary<string, (ApiKey Key, Caller Caller)> _keys = new Dictionary<string, (ApiKey, Caller)>();
     private readonly ConcurrentDictionary<string, Instant> _lastUsed = new();
 
@@ -20,16 +21,29 @@ public sealed class ApiKeyRing(IDocumentStore store, IClock clock)
 
     public bool Contains(string keyId) => _keys.ContainsKey(keyId);
 
+    /// <summary>
+    /// Merges the database's keys into memory. Keys are only ever issued and revoked, never deleted,
+    /// so a key issued or revoked here while the query ran is kept as it is here, and a revocation
+    /// from either side wins.
+    /// </summary>
     public async Task ReloadAsync(CancellationToken ct = default)
     {
         await using var session = store.QuerySession();
-        var keys = await session.Query<ApiKey>().ToListAsync(ct);
-        _keys = keys.ToDictionary(k => k.KeyId, k => (k, Caller.For(k)));
+        var stored = await session.Query<ApiKey>().ToListAsync(ct);
+        lock (_write)
+        {
+            var merged = new Dictionary<string, (ApiKey, Caller)>(_keys);
+            foreach (var key in stored)
+                if (!merged.TryGetValue(key.KeyId, out var here) || (here.Item1.RevokedAt is null && key.RevokedAt is not null))
+                    merged[key.KeyId] = (key, Caller.For(key));
+            _keys = merged;
+        }
     }
 
     public void Put(ApiKey key)
     {
-        _keys = new Dictionary<string, (ApiKey, Caller)>(_keys) { [key.KeyId] = (key, Caller.For(key)) };
+        lock (_write)
+            _keys = new Dictionary<string, (ApiKey, Caller)>(_keys) { [key.KeyId] = (key, Caller.For(key)) };
     }
 
     /// <summary>Checks a bearer token; on failure says why, without telling which part was wrong.</summary>

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Ledger.Tests.Support;
+using static Ledger.Tests.Support.LedgerProbes;
+
+namespace Ledger.Tests.Access;
+
+/// <summary>
+/// The access decision of every /v1 endpoint, for a key holding each single scope. The table is the
+/// specification: an endpoint the OpenAPI document lists but the table does not is a failure, so a new
+/// endpoint cannot ship without someone deciding (here) who may call it.
+/// </summary>
+[Collection(LedgerCollection.Name)]
+public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
+{
+    private const string Ingest = "ingest", BillingWrite = "billing:write", CustomerRead = "customer:read",
+        FinanceRead = "finance:read", AuditRead = "audit:read", Admin = "admin";
+
+    private static readonly string[] ScopesUnderTest = [Ingest, BillingWrite, CustomerRead, FinanceRead, AuditRead, Admin];
+
+    /// <summary>Which single-scope keys each endpoint admits; every other scope is refused with 403.</summary>
+    private static readonly Dictionary<string, string[]> Allowed = new()
+    {
+        ["POST /v1/events"] = [Ingest, Admin],
+        // customer:read is admitted, and the endpoint answers 404 for other customers' events (see CustomerIsolation)
+        ["GET /v1/events/{source}/{id}"] = [AuditRead, FinanceRead, CustomerRead, Admin],
+        // customer:read only for the customer its key is bound to (the matrix calls it with that customer)
+        ["GET /v1/customers/{customerId}/usage-totals"] = [AuditRead, FinanceRead, CustomerRead, Admin],
+        ["GET /v1/api-keys"] = [Admin],
+        ["POST /v1/api-keys"] = [Admin],
+        ["DELETE /v1/api-keys/{id}"] = [Admin],
+    };
+
+    [Fact]
+    public async Task the_table_holds_exactly_the_endpoints_of_the_openapi_document()
+    {
+        var documented = (await ledger.V1EndpointsAsync()).Select(e => $"{e.Method} {e.Path}").Order().ToList();
+
+        Assert.Equal(Allowed.Keys.Order().ToList(), documented);
+    }
+
+    [Fact]
+    public void the_scopes_under_test_are_all_the_scopes_a_key_can_have()
+    {
+        Assert.Equal(ScopesUnderTest.Order(), Ledger.Access.Scopes.All.Order());
+    }
+
+    [Fact]
+    public async Task a_key_with_one_scope_is_admitted_or_refused_with_403_exactly_as_the_table_says()
+    {
+        var customer = NewCustomer();
+        var keys = new Dictionary<string, string>();
+        foreach (var scope in ScopesUnderTest)
+            keys[scope] = (await ledger.IssueKeyAsync([scope], customerId: scope == CustomerRead ? customer : null)).Key;
+
+        var endpoints = await ledger.V1EndpointsAsync();
+        var wrong = new List<string>();
+        foreach (var (method, path) in endpoints)
+        {
+            var endpoint = $"{method} {path}";
+            if (!Allowed.ContainsKey(endpoint))
+            {
+                wrong.Add($"{endpoint} is in the OpenAPI document but has no row in the access table");
+                continue;
+            }
+            foreach (var scope in ScopesUnderTest)
+            {
+                using var client = ledger.ClientWithKey(keys[scope]);
+                using var request = Request(method, path, customer);
+                var response = await client.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                var status = (int)response.StatusCode;
+                if (Allowed[endpoint].Contains(scope))
+                {
+                    if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                        wrong.Add($"{endpoint} with {scope}: expected admitted, got {status} {body}");
+                }
+                else if (response.StatusCode != HttpStatusCode.Forbidden || !RequiredScopesNamed(response, body))
+                    wrong.Add($"{endpoint} with {scope}: expected a 403 problem with required_scopes, got {status} {body}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+    }
+
+    private static bool RequiredScopesNamed(HttpResponseMessage response, string body)
+    {
+        if (response.Content.Headers.ContentType?.MediaType != "application/problem+json") return false;
+        var problem = JsonDocument.Parse(body).RootElement;
+        return problem.TryGetProperty("required_scopes", out var scopes) && scopes.ValueKind == JsonValueKind.Array &&
+            scopes.EnumerateArray().Any(s => s.GetString() == Admin);
+    }
+
+    private static HttpRequestMessage Request(string method, string template, string customer)
+    {
+        var path = AccessSupport.Fill(template, name => (template, name) switch
+        {
+            (_, "source") => "//matrix",
+            (_, "customerId") => customer,
+            ("/v1/api-keys/{id}", "id") => "0000000000000000",
+            (_, "id") => "m1",
+            _ => throw new InvalidOperationException($"The matrix has no placeholder for {{{name}}} in {template}: add one.")
+        });
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Content = (method, template) switch
+        {
+            ("POST", "/v1/events") => new StringContent(
+                CloudEvents.Usage(CloudEvents.NewSource("matrix"), "m1", customer).ToJsonString(), Encoding.UTF8, CloudEvents.Single),
+            ("POST", "/v1/api-keys") => new StringContent("""{"name":"matrix","scopes":["audit:read"]}""", Encoding.UTF8, "application/json"),
+            ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
+            _ => null
+        };
+        return request;
+    }
+}
