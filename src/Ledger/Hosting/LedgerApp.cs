@@ -3,6 +3,7 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using JasperFx.Events.Daemon;
 using Ledger.Access;
+using Ledger.Customers;
 using Ledger.Usage;
 using Marten;
 using NodaTime;
@@ -99,6 +100,7 @@ public static class LedgerApp
         opts.Events.AddEventType<UsageRecorded>();
         opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
+        opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);
         opts.Schema.For<ApiKeyUsage>();
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }

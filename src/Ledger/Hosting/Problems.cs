@@ -36,6 +36,9 @@ public static class Problems
         Problem(StatusCodes.Status400BadRequest, "invalid-event", "The event was rejected", error.Reason + " Nothing was stored.",
             new() { ["errors"] = report.Errors, ["report"] = report });
 
+    public static IResult Conflict(string title, string detail) =>
+        Problem(StatusCodes.Status409Conflict, "conflict", title, detail, []);
+
     public static IResult Conflict(EventError error, IngestReport report) =>
         Problem(StatusCodes.Status409Conflict, "conflict", "The event conflicts with a stored event", error.Reason,
             new() { ["errors"] = report.Errors, ["report"] = report });

@@ -27,6 +27,9 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/events/{source}/{id}"] = [AuditRead, FinanceRead, CustomerRead, Admin],
         // customer:read only for the customer its key is bound to (the matrix calls it with that customer)
         ["GET /v1/customers/{customerId}/usage-totals"] = [AuditRead, FinanceRead, CustomerRead, Admin],
+        ["PUT /v1/customers/{customerId}"] = [BillingWrite, Admin],
+        // customer:read only for its own customer, as for usage totals
+        ["GET /v1/customers/{customerId}"] = [BillingWrite, AuditRead, FinanceRead, CustomerRead, Admin],
         ["GET /v1/api-keys"] = [Admin],
         ["POST /v1/api-keys"] = [Admin],
         ["DELETE /v1/api-keys/{id}"] = [Admin],
@@ -108,6 +111,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("POST", "/v1/events") => new StringContent(
                 CloudEvents.Usage(CloudEvents.NewSource("matrix"), "m1", customer).ToJsonString(), Encoding.UTF8, CloudEvents.Single),
             ("POST", "/v1/api-keys") => new StringContent("""{"name":"matrix","scopes":["audit:read"]}""", Encoding.UTF8, "application/json"),
+            ("PUT", "/v1/customers/{customerId}") => new StringContent("""{"currency":"USD"}""", Encoding.UTF8, "application/json"),
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null
         };

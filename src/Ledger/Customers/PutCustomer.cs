@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text.Json;
+using Ledger.Access;
+using Ledger.Hosting;
+using Ledger.Kernel;
+using Marten;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using Wolverine.Http;
+
+namespace Ledger.Customers;
+
+/// <summary>The budget as sent: amount as a decimal string (or number), period "month" or "day".</summary>
+public sealed record BudgetRequest(JsonElement? Amount, string? Period, List<decimal>? AlertThresholds);
+
+/// <summary>Create or update a customer. Left-out fields keep their current value (defaults on creation: USD, UTC).</summary>
+public sealed record PutCustomerRequest(string? Currency, string? TimeZone, string? PriceBook, BudgetRequest? Budget);
+
+/// <summary>A customer as the API shows it; money as decimal strings.</summary>
+public sealed record CustomerView(string Id, string Currency, string TimeZone, string? PriceBook, BudgetView? Budget,
+    Instant CreatedAt, Instant UpdatedAt)
+{
+    public static CustomerView Of(Customer c) => new(c.CustomerId, c.Currency, c.TimeZone, c.PriceBook,
+        c.Budget is null ? null : new BudgetView(c.Budget.Amount.ToString(), c.Budget.Period.ToString().ToLowerInvariant(), c.Budget.AlertThresholds),
+        c.CreatedAt, c.UpdatedAt);
+}
+
+public sealed record BudgetView(string Amount, string Period, IReadOnlyList<decimal> AlertThresholds);
+
+public static class PutCustomer
+{
+    [WolverinePut("/v1/customers/{customerId}")]
+    [Requires(Scopes.BillingWrite)]
+    [Tags("Customers"), EndpointSummary("Create or update a customer's billing terms")]
+    [EndpointDescription("currency (ISO 4217, default USD; cannot change once set), time_zone (IANA, default UTC; billing " +
+        "periods are computed in it), price_book (id), budget {amount, period: month|day, alert_thresholds: e.g. [0.5, 0.8, 1.0]}. " +
+        "Fields left out keep their value; a PUT that changes nothing records nothing.")]
+    [ProducesResponseType<CustomerView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<CustomerView>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    public static async Task<IResult> Put(string customerId, PutCustomerRequest request, HttpContext http,
+        IDocumentStore store, IClock clock, CancellationToken ct)
+    {
+        customerId = RouteValue.Decode(customerId);
+        if (customerId.Length is 0 or > 256)
+            return Problems.BadRequest("Invalid customer id", "The customer id must have 1 to 256 characters.", "customerId");
+        await using var session = store.LightweightSession();
+        var current = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
+
+        var currency = request.Currency ?? current?.Currency ?? "USD";
+        if (!Currency.IsKnown(currency))
+            return Problems.BadRequest("Unknown currency", $"\"{currency}\" is not an ISO 4217 code the ledger bills in; use one of {string.Join(", ", Currency.Codes)}.", "currency");
+        if (current is not null && currency != current.Currency)
+            return Problems.Conflict("Currency cannot change",
+                $"Customer \"{customerId}\" is billed in {current.Currency}; a customer's currency is fixed once set. Create a new customer for another currency.");
+        var timeZone = request.TimeZone ?? current?.TimeZone ?? "UTC";
+        if (DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) is null)
+            return Problems.BadRequest("Unknown time zone", $"\"{timeZone}\" is not an IANA time zone id (e.g. Europe/Berlin, America/New_York, UTC).", "time_zone");
+        var priceBook = request.PriceBook ?? current?.PriceBook;
+        var (budget, problem) = request.Budget is null ? (current?.Budget, null) : ReadBudget(request.Budget, currency);
+        if (problem is not null) return problem;
+
+        var terms = new CustomerTermsSet(customerId, currency, timeZone, priceBook, budget, clock.GetCurrentInstant(), Caller.Of(http).KeyId);
+        if (current is not null && Unchanged(current, terms)) return Results.Json(CustomerView.Of(current));
+        if (current is null) session.Events.StartStream<Customer>(Customer.StreamKey(customerId), terms);
+        else session.Events.Append(Customer.StreamKey(customerId), terms);
+        await session.SaveChangesAsync(ct);
+
+        var saved = current ?? Customer.Create(terms);
+        if (current is not null) saved.Apply(terms);
+        return Results.Json(CustomerView.Of(saved), statusCode: current is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    private static (Budget?, IResult?) ReadBudget(BudgetRequest request, string currency)
+    {
+        decimal amount;
+        var value = request.Amount;
+        if (value is { ValueKind: JsonValueKind.String } && decimal.TryParse(value.Value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount)) { }
+        else if (value is { ValueKind: JsonValueKind.Number } && value.Value.TryGetDecimal(out amount)) { }
+        else return (null, Problems.BadRequest("Invalid budget amount", "budget.amount must be a decimal amount such as \"100.00\".", "budget.amount"));
+        if (amount <= 0)
+            return (null, Problems.BadRequest("Invalid budget amount", "budget.amount must be greater than zero.", "budget.amount"));
+        if (!Enum.TryParse<BudgetPeriod>(request.Period ?? "month", ignoreCase: true, out var period) || request.Period is "0" or "1")
+            return (null, Problems.BadRequest("Invalid budget period", "budget.period must be \"month\" or \"day\".", "budget.period"));
+        var thresholds = request.AlertThresholds ?? [1.0m];
+        if (thresholds.Count == 0 || thresholds.Any(t => t <= 0 || t > 10) || thresholds.Distinct().Count() != thresholds.Count)
+            return (null, Problems.BadRequest("Invalid alert thresholds",
+                "budget.alert_thresholds must be distinct fractions of the budget above 0 (at most 10), e.g. [0.5, 0.8, 1.0].", "budget.alert_thresholds"));
+        return (new Budget(new Money(amount, currency), period, thresholds.Order().ToList()), null);
+    }
+
+    private static bool Unchanged(Customer c, CustomerTermsSet t) =>
+        c.Currency == t.Currency && c.TimeZone == t.TimeZone && c.PriceBook == t.PriceBook &&
+        (c.Budget is null ? t.Budget is null : t.Budget is not null && c.Budget.Amount == t.Budget.Amount &&
+            c.Budget.Period == t.Budget.Period && c.Budget.AlertThresholds.SequenceEqual(t.Budget.AlertThresholds));
+}
