@@ -493,6 +493,14 @@ CREATE TABLE IF NOT EXISTS ledger.mt_doc_envelope (
     mt_dotnet_type      varchar                     NULL,
 CONSTRAINT pkey_mt_doc_envelope_id PRIMARY KEY (id)
 );
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_pricebook (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_dotnet_type      varchar                     NULL,
+    mt_version          bigint                      NOT NULL DEFAULT 0,
+CONSTRAINT pkey_mt_doc_pricebook_id PRIMARY KEY (id)
+);
 CREATE TABLE IF NOT EXISTS ledger.mt_streams (
     id                   varchar        NOT NULL,
     type                 varchar        NULL,

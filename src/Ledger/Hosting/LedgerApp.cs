@@ -4,6 +4,7 @@ using JasperFx.Events.Projections;
 using JasperFx.Events.Daemon;
 using Ledger.Access;
 using Ledger.Customers;
+using Ledger.Pricing;
 using Ledger.Usage;
 using Marten;
 using NodaTime;
@@ -101,6 +102,7 @@ public static class LedgerApp
         opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);
+        opts.Projections.Snapshot<PriceBook>(SnapshotLifecycle.Inline);
         opts.Schema.For<ApiKeyUsage>();
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }

@@ -33,9 +33,14 @@ public sealed class Formula
 
     /// <summary>Compiles <paramref name="text"/>; every variable must be one of <paramref name="known"/>.</summary>
     /// <exception cref="FormulaException">A syntax error or unknown variable, with its position.</exception>
-    public static Formula Compile(string text, IReadOnlySet<string> known)
+    public static Formula Compile(string text, IReadOnlySet<string> known) =>
+        Compile(text, known.Contains, string.Join(", ", known.Order(StringComparer.Ordinal)));
+
+    /// <summary>Compiles <paramref name="text"/>; <paramref name="isKnown"/> decides which variables exist.</summary>
+    /// <param name="knownDescription">What the error for an unknown variable lists as known.</param>
+    public static Formula Compile(string text, Func<string, bool> isKnown, string knownDescription)
     {
-        var parser = new Parser(FormulaLexer.Tokenize(text), known);
+        var parser = new Parser(FormulaLexer.Tokenize(text), isKnown, knownDescription);
         var body = parser.ParseFormula();
         var lambda = Expression.Lambda<Func<decimal[], decimal>>(body, parser.Values);
         return new Formula(text, parser.Slots, lambda.Compile());
@@ -70,7 +75,7 @@ public sealed class Formula
     }
 
     /// <summary>Recursive descent, one method per precedence level, building the expression tree directly.</summary>
-    private sealed class Parser(List<Token> tokens, IReadOnlySet<string> known)
+    private sealed class Parser(List<Token> tokens, Func<string, bool> isKnown, string knownDescription)
     {
         private static readonly MethodInfo Ceiling = typeof(Math).GetMethod(nameof(Math.Ceiling), [typeof(decimal)])!;
         private static readonly MethodInfo Floor = typeof(Math).GetMethod(nameof(Math.Floor), [typeof(decimal)])!;
@@ -249,8 +254,8 @@ public sealed class Formula
 
         private Expression Variable(Token token)
         {
-            if (!known.Contains(token.Text))
-                throw new FormulaException($"unknown variable \"{token.Text}\"; known here: {string.Join(", ", known.Order())}", token.Position);
+            if (!isKnown(token.Text))
+                throw new FormulaException($"unknown variable \"{token.Text}\"; known here: {knownDescription}", token.Position);
             if (!_slots.TryGetValue(token.Text, out var slot))
             {
                 slot = Slots.Count;

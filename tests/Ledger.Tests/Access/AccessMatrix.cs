@@ -30,6 +30,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["PUT /v1/customers/{customerId}"] = [BillingWrite, Admin],
         // customer:read only for its own customer, as for usage totals
         ["GET /v1/customers/{customerId}"] = [BillingWrite, AuditRead, FinanceRead, CustomerRead, Admin],
+        ["PUT /v1/price-books/{priceBookId}"] = [BillingWrite, Admin],
+        ["GET /v1/price-books/{priceBookId}"] = [BillingWrite, FinanceRead, AuditRead, Admin],
         ["GET /v1/api-keys"] = [Admin],
         ["POST /v1/api-keys"] = [Admin],
         ["DELETE /v1/api-keys/{id}"] = [Admin],
@@ -101,6 +103,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         {
             (_, "source") => "//matrix",
             (_, "customerId") => customer,
+            (_, "priceBookId") => "matrix-book",
             ("/v1/api-keys/{id}", "id") => "0000000000000000",
             (_, "id") => "m1",
             _ => throw new InvalidOperationException($"The matrix has no placeholder for {{{name}}} in {template}: add one.")
@@ -112,6 +115,9 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
                 CloudEvents.Usage(CloudEvents.NewSource("matrix"), "m1", customer).ToJsonString(), Encoding.UTF8, CloudEvents.Single),
             ("POST", "/v1/api-keys") => new StringContent("""{"name":"matrix","scopes":["audit:read"]}""", Encoding.UTF8, "application/json"),
             ("PUT", "/v1/customers/{customerId}") => new StringContent("""{"currency":"USD"}""", Encoding.UTF8, "application/json"),
+            ("PUT", "/v1/price-books/{priceBookId}") => new StringContent(
+                """{"currency":"USD","effective_from":"2020-01-01T00:00:00Z","backdate":true,"rules":[{"id":"r","per":1000000,"rates":{"input":"1.00"}}]}""",
+                Encoding.UTF8, "application/json"),
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null
         };
