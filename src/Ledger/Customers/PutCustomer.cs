@@ -81,13 +81,19 @@ public static class PutCustomer
         else return (null, Problems.BadRequest("Invalid budget amount", "budget.amount must be a decimal amount such as \"100.00\".", "budget.amount"));
         if (amount <= 0)
             return (null, Problems.BadRequest("Invalid budget amount", "budget.amount must be greater than zero.", "budget.amount"));
-        if (!Enum.TryParse<BudgetPeriod>(request.Period ?? "month", ignoreCase: true, out var period) || request.Period is "0" or "1")
+        BudgetPeriod? period = (request.Period ?? "month").ToLowerInvariant() switch
+        {
+            "month" => BudgetPeriod.Month,
+            "day" => BudgetPeriod.Day,
+            _ => null
+        };
+        if (period is null)
             return (null, Problems.BadRequest("Invalid budget period", "budget.period must be \"month\" or \"day\".", "budget.period"));
         var thresholds = request.AlertThresholds ?? [1.0m];
         if (thresholds.Count == 0 || thresholds.Any(t => t <= 0 || t > 10) || thresholds.Distinct().Count() != thresholds.Count)
             return (null, Problems.BadRequest("Invalid alert thresholds",
                 "budget.alert_thresholds must be distinct fractions of the budget above 0 (at most 10), e.g. [0.5, 0.8, 1.0].", "budget.alert_thresholds"));
-        return (new Budget(new Money(amount, currency), period, thresholds.Order().ToList()), null);
+        return (new Budget(new Money(amount, currency), period.Value, thresholds.Order().ToList()), null);
     }
 
     private static bool Unchanged(Customer c, CustomerTermsSet t) =>

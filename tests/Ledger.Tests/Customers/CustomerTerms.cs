@@ -76,6 +76,7 @@ public sealed class when_customer_terms_are_put(LedgerFixture ledger)
     [InlineData("""{"budget":{"amount":"-5"}}""", "budget.amount")]
     [InlineData("""{"budget":{"amount":"ten"}}""", "budget.amount")]
     [InlineData("""{"budget":{"amount":"10","period":"week"}}""", "budget.period")]
+    [InlineData("""{"budget":{"amount":"10","period":"2"}}""", "budget.period")]
     [InlineData("""{"budget":{"amount":"10","alert_thresholds":[0]}}""", "budget.alert_thresholds")]
     [InlineData("""{"budget":{"amount":"10","alert_thresholds":[0.5,0.5]}}""", "budget.alert_thresholds")]
     public async Task invalid_terms_are_a_400_naming_the_field_and_nothing_is_recorded(string json, string field)
