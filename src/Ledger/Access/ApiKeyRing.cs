@@ -60,17 +60,23 @@ public sealed class ApiKeyRing(IDocumentStore store, IClock clock)
             problem = "The Authorization header must use the Bearer scheme: 'Authorization: Bearer <key>'.";
             return null;
         }
-        var token = authorization["Bearer ".Length..].Trim();
-        if (!ApiKeySecrets.TryParse(token, out var keyId, out var secret) ||
-            !_keys.TryGetValue(keyId, out var entry) || entry.Key.RevokedAt is not null ||
-            !ApiKeySecrets.Verify(entry.Key.Salt, secret, entry.Key.SecretHash))
+        var caller = Verify(authorization["Bearer ".Length..].Trim());
+        if (caller is null)
         {
             problem = "The API key is unknown or revoked.";
             return null;
         }
-        _lastUsed[keyId] = clock.GetCurrentInstant();
-        return entry.Caller;
+        _lastUsed[caller.KeyId] = clock.GetCurrentInstant();
+        return caller;
     }
+
+    /// <summary>The caller a key stands for, if it is known, not revoked and its secret matches; records no use.</summary>
+    public Caller? Verify(string key) =>
+        ApiKeySecrets.TryParse(key, out var keyId, out var secret) &&
+        _keys.TryGetValue(keyId, out var entry) && entry.Key.RevokedAt is null &&
+        ApiKeySecrets.Verify(entry.Key.Salt, secret, entry.Key.SecretHash)
+            ? entry.Caller
+            : null;
 
     public Instant? LastUsed(string keyId) => _lastUsed.TryGetValue(keyId, out var at) ? at : null;
 

@@ -28,7 +28,7 @@ public static class Bootstrap
                     "Leave it unset to have one generated, or use a key printed by the ledger.");
             if (ring.Contains(keyId))
             {
-                if (ring.Authenticate("Bearer " + configured, out _) is null)
+                if (ring.Verify(configured) is null)
                     throw new InvalidOperationException(
                         $"Ledger:BootstrapAdminKey names key {keyId}, which exists with another secret or is revoked. Configure another key.");
                 return;
