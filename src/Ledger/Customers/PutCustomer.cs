@@ -50,7 +50,7 @@ public static class PutCustomer
 
         var currency = request.Currency ?? current?.Currency ?? "USD";
         if (!Currency.IsKnown(currency))
-            return Problems.BadRequest("Unknown currency", $"\"{currency}\" is not an ISO 4217 code the ledger bills in; use one of {string.Join(", ", Currency.Codes)}.", "currency");
+            return Problems.UnknownCurrency(currency);
         if (current is not null && currency != current.Currency)
             return Problems.Conflict("Currency cannot change",
                 $"Customer \"{customerId}\" is billed in {current.Currency}; a customer's currency is fixed once set. Create a new customer for another currency.");

@@ -10,6 +10,10 @@ public static class Problems
     public static IResult BadRequest(string title, string detail, string field) =>
         Problem(StatusCodes.Status400BadRequest, "bad-request", title, detail, new() { ["field"] = field });
 
+    public static IResult UnknownCurrency(string code) =>
+        BadRequest("Unknown currency",
+            $"\"{code}\" is not an ISO 4217 code the ledger bills in; use one of {string.Join(", ", Kernel.Currency.Codes)}.", "currency");
+
     public static IResult UnsupportedMediaType(string detail) =>
         Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported content type", detail,
             new() { ["field"] = "Content-Type" });

@@ -44,7 +44,7 @@ public static class PublishPriceBook
         priceBookId = RouteValue.Decode(priceBookId);
         var currency = request.Currency ?? "USD";
         if (!Currency.IsKnown(currency))
-            return Problems.BadRequest("Unknown currency", $"\"{currency}\" is not an ISO 4217 code the ledger bills in.", "currency");
+            return Problems.UnknownCurrency(currency);
         if (request.EffectiveFrom is null || OffsetDateTimePattern.Rfc3339.Parse(request.EffectiveFrom) is not { Success: true } parsed)
             return Problems.BadRequest("Invalid effective_from", "effective_from must be an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z.", "effective_from");
         var effectiveFrom = parsed.Value.ToInstant();
