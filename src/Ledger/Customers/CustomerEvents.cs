@@ -22,6 +22,23 @@ public sealed record CustomerTermsSet(
     Instant SetAt,
     string SetBy);
 
+/// <summary>
+/// Negotiated terms from <see cref="EffectiveFrom"/> (business time) until the next version: a
+/// percentage discount on every rated amount, and replacement rates for chosen rules (rule id →
+/// rate name → rate). A version with neither ends earlier overrides.
+/// </summary>
+public sealed record CustomerOverridesSet(
+    string CustomerId,
+    int Version,
+    Instant EffectiveFrom,
+    decimal DiscountPercent,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, decimal>> Rates,
+    Instant SetAt,
+    string SetBy);
+
+/// <summary>The price book a customer was assigned from <see cref="From"/> (business time) on.</summary>
+public sealed record PriceBookAssignment(Instant From, string? PriceBook);
+
 /// <summary>A customer's current terms, projected inline from its stream (<c>customer/{id}</c>).</summary>
 public sealed partial class Customer
 {
@@ -33,6 +50,9 @@ public sealed partial class Customer
     public string? PriceBook { get; set; }
     public Budget? Budget { get; set; }
     public Instant CreatedAt { get; set; }
+    /// <summary>Every price book assignment, oldest first: rating uses the one in force at an event's time.</summary>
+    public List<PriceBookAssignment> PriceBooks { get; set; } = [];
+    public List<CustomerOverridesSet> Overrides { get; set; } = [];
     public Instant UpdatedAt { get; set; }
 
     public static string StreamKey(string customerId) => $"customer/{customerId}";
@@ -42,8 +62,26 @@ public sealed partial class Customer
 
     public void Apply(CustomerTermsSet e) => With(e);
 
+    public void Apply(CustomerOverridesSet e) => Overrides.Add(e);
+
+    /// <summary>
+    /// The price book in force at <paramref name="at"/>. A change applies from the moment it was set;
+    /// usage from before the first price book was assigned (even before the customer existed) uses the first.
+    /// </summary>
+    public string? PriceBookAt(Instant at) =>
+        (PriceBooks.LastOrDefault(p => p.From <= at && p.PriceBook is not null) ?? FirstPriceBook)?.PriceBook;
+
+    /// <summary>The first assignment of a price book: it prices all earlier usage too.</summary>
+    public PriceBookAssignment? FirstPriceBook => PriceBooks.FirstOrDefault(p => p.PriceBook is not null);
+
+    /// <summary>The overrides in force at <paramref name="at"/>: the latest effective_from not after it (a later version wins a tie).</summary>
+    public CustomerOverridesSet? OverridesAt(Instant at) =>
+        Overrides.Where(o => o.EffectiveFrom <= at).OrderBy(o => o.EffectiveFrom).ThenBy(o => o.Version).LastOrDefault();
+
     private Customer With(CustomerTermsSet e)
     {
+        if (PriceBooks.Count == 0 || PriceBooks[^1].PriceBook != e.PriceBook)
+            PriceBooks.Add(new PriceBookAssignment(e.SetAt, e.PriceBook));
         Currency = e.Currency;
         TimeZone = e.TimeZone;
         PriceBook = e.PriceBook;

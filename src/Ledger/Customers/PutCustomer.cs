@@ -18,11 +18,11 @@ public sealed record PutCustomerRequest(string? Currency, string? TimeZone, stri
 
 /// <summary>A customer as the API shows it; money as decimal strings.</summary>
 public sealed record CustomerView(string Id, string Currency, string TimeZone, string? PriceBook, BudgetView? Budget,
-    Instant CreatedAt, Instant UpdatedAt)
+    Instant CreatedAt, Instant UpdatedAt, IReadOnlyList<PriceBookAssignment> PriceBookHistory, IReadOnlyList<OverridesView> Overrides)
 {
     public static CustomerView Of(Customer c) => new(c.CustomerId, c.Currency, c.TimeZone, c.PriceBook,
         c.Budget is null ? null : new BudgetView(c.Budget.Amount.ToString(), c.Budget.Period.ToString().ToLowerInvariant(), c.Budget.AlertThresholds),
-        c.CreatedAt, c.UpdatedAt);
+        c.CreatedAt, c.UpdatedAt, c.PriceBooks, c.Overrides.Select(OverridesView.Of).ToList());
 }
 
 public sealed record BudgetView(string Amount, string Period, IReadOnlyList<decimal> AlertThresholds);

@@ -3,6 +3,8 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using JasperFx.Events.Daemon;
 using Ledger.Access;
+using Ledger.Budgets;
+using Ledger.Rating;
 using Ledger.Customers;
 using Ledger.Pricing;
 using Ledger.Usage;
@@ -72,8 +74,11 @@ public static class LedgerApp
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .IntegrateWithWolverine()
+            .AddProjectionWithServices<RatingProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, RatingProjection.Configure)
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
+        services.AddSingleton<RatedUsageStore>();
+        services.AddSingleton<BudgetWatch>();
         services.AddSingleton<ApiKeyRing>();
         services.AddHostedService<ApiKeyUsageWriter>();
         RateLimits.AddTo(services, builder.Configuration);
@@ -99,6 +104,7 @@ public static class LedgerApp
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
             o => o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
         opts.Events.AddEventType<UsageRecorded>();
+        opts.Events.AddEventType<BudgetThresholdCrossed>();
         opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);

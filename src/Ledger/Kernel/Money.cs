@@ -21,6 +21,19 @@ public readonly record struct Money(decimal Amount, string Currency)
     public Money RoundToMinorUnits(MidpointRounding rule = MidpointRounding.AwayFromZero) =>
         new(Math.Round(Amount, Kernel.Currency.MinorUnits(Currency), rule), Currency);
 
+    /// <summary>
+    /// The exact amount with at least the currency's minor digits and no other trailing zeros: 5.5 USD
+    /// → "5.50", 0.0000025 USD → "0.0000025". For amounts that are not rounded yet (usage, spend).
+    /// </summary>
+    public string ToExactString()
+    {
+        var minor = Kernel.Currency.MinorUnits(Currency);
+        var text = (Amount / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture); // drops trailing zeros
+        var dot = text.IndexOf('.');
+        var decimals = dot < 0 ? 0 : text.Length - dot - 1;
+        return decimals >= minor ? text : Amount.ToString("F" + minor, CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The amount as a decimal string, as the API shows money ("5.50").</summary>
     public override string ToString() => Amount.ToString(CultureInfo.InvariantCulture);
 

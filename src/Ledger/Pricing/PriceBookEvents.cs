@@ -4,10 +4,11 @@ namespace Ledger.Pricing;
 
 /// <summary>
 /// One pricing rule: which events it matches (dimension = value), the rates (decimal, per
-/// <see cref="Per"/> units) and, optionally, a formula over meters and rates.
+/// <see cref="Per"/> units), optionally a formula over meters and rates, or tiered rates (by rate
+/// name; only without a formula).
 /// </summary>
 public sealed record PriceRule(string Id, IReadOnlyDictionary<string, string> Match, decimal Per,
-    IReadOnlyDictionary<string, decimal> Rates, string? Formula);
+    IReadOnlyDictionary<string, decimal> Rates, string? Formula, IReadOnlyDictionary<string, Tiers>? Tiers = null);
 
 /// <summary>
 /// A new immutable version of a price book was published. Events are priced by the version in

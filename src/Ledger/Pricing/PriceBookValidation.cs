@@ -6,7 +6,12 @@ namespace Ledger.Pricing;
 
 /// <summary>A rule as sent: rates must be decimal strings, never JSON numbers (binary floats in most clients).</summary>
 public sealed record PriceRuleRequest(string? Id, Dictionary<string, string>? Match, JsonElement? Per,
-    Dictionary<string, JsonElement>? Rates, string? Formula);
+    Dictionary<string, JsonElement>? Rates, string? Formula, Dictionary<string, TiersRequest>? Tiers = null);
+
+/// <summary>A tiered rate as sent: mode "graduated" (default) or "volume", steps with up_to (all but the last) and a decimal-string rate.</summary>
+public sealed record TiersRequest(string? Mode, List<TierStepRequest>? Steps);
+
+public sealed record TierStepRequest(JsonElement? UpTo, JsonElement? Rate);
 
 /// <summary>Pure checks of a price-book version before it is published, each naming the rule and the fix.</summary>
 public static class PriceBookValidation
@@ -35,16 +40,17 @@ public static class PriceBookValidation
         if (r.Per is { } perElement &&
             !(perElement.ValueKind == JsonValueKind.Number && perElement.TryGetDecimal(out per) && per > 0 && per == decimal.Truncate(per)))
             return (null, $"{at}.per", $"{name}: per must be a positive whole number of units, e.g. 1000000 for prices per million tokens");
-        if (r.Rates is null || r.Rates.Count == 0) return (null, $"{at}.rates", $"{name}: rates must name at least one rate");
+        if ((r.Rates is null || r.Rates.Count == 0) && (r.Tiers is null || r.Tiers.Count == 0))
+            return (null, $"{at}.rates", $"{name}: rates must name at least one rate");
         var rates = new Dictionary<string, decimal>();
-        foreach (var (rateName, value) in r.Rates)
+        foreach (var (rateName, value) in r.Rates ?? [])
         {
-            if (value.ValueKind != JsonValueKind.String)
-                return (null, $"{at}.rates.{rateName}", $"{name}: rate \"{rateName}\" must be a decimal string such as \"2.50\" (JSON numbers are binary floats in most clients)");
-            if (!decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) || rate < 0)
-                return (null, $"{at}.rates.{rateName}", $"{name}: rate \"{rateName}\" = \"{value.GetString()}\" is not a non-negative decimal");
+            var (rate, problem) = ReadRate(value, $"{name}: rate \"{rateName}\"");
+            if (problem is not null) return (null, $"{at}.rates.{rateName}", problem);
             rates[rateName] = rate;
         }
+        var (tiers, tierField, tierProblem) = ValidateTiers(r, at, name, rates);
+        if (tierProblem is not null) return (null, tierField, tierProblem);
         if (r.Formula is not null)
         {
             try
@@ -57,7 +63,61 @@ public static class PriceBookValidation
                 return (null, $"{at}.formula", $"{name}: {ex.Reason} at position {ex.Position} of the formula");
             }
         }
-        return (new PriceRule(r.Id, r.Match ?? new Dictionary<string, string>(), per, rates, r.Formula), null, null);
+        return (new PriceRule(r.Id, r.Match ?? new Dictionary<string, string>(), per, rates, r.Formula, tiers), null, null);
+    }
+
+    private static (decimal, string?) ReadRate(JsonElement value, string what)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+            return (0, $"{what} must be a decimal string such as \"2.50\" (JSON numbers are binary floats in most clients)");
+        if (!decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) || rate < 0)
+            return (0, $"{what} = \"{value.GetString()}\" is not a non-negative decimal");
+        return (rate, null);
+    }
+
+    /// <summary>Tiers by rate name: only without a formula, a rate is flat or tiered (not both), limits strictly increase, the last tier is open.</summary>
+    private static (Dictionary<string, Tiers>?, string?, string?) ValidateTiers(PriceRuleRequest r, string at, string name, Dictionary<string, decimal> rates)
+    {
+        if (r.Tiers is null || r.Tiers.Count == 0) return (null, null, null);
+        if (r.Formula is not null)
+            return (null, $"{at}.tiers", $"{name}: tiers price a rule without a formula (Σ meter × rate); remove the formula or the tiers");
+        var result = new Dictionary<string, Tiers>();
+        foreach (var (rateName, request) in r.Tiers)
+        {
+            var field = $"{at}.tiers.{rateName}";
+            if (rates.ContainsKey(rateName))
+                return (null, field, $"{name}: rate \"{rateName}\" is both flat (in rates) and tiered; keep one");
+            TierMode? mode = (request.Mode ?? "graduated").ToLowerInvariant() switch
+            {
+                "graduated" => TierMode.Graduated,
+                "volume" => TierMode.Volume,
+                _ => null
+            };
+            if (mode is null) return (null, $"{field}.mode", $"{name}: tier mode must be \"graduated\" or \"volume\"");
+            if (request.Steps is null || request.Steps.Count == 0) return (null, $"{field}.steps", $"{name}: tiers of \"{rateName}\" need at least one step");
+            var steps = new List<TierStep>();
+            for (var i = 0; i < request.Steps.Count; i++)
+            {
+                var step = request.Steps[i];
+                var last = i == request.Steps.Count - 1;
+                var (rate, problem) = step.Rate is { } rateValue ? ReadRate(rateValue, $"{name}: tier {i + 1} of \"{rateName}\"") : (0, $"{name}: tier {i + 1} of \"{rateName}\" needs a rate");
+                if (problem is not null) return (null, $"{field}.steps[{i}].rate", problem);
+                decimal? upTo = null;
+                if (step.UpTo is { ValueKind: not JsonValueKind.Null } limit)
+                {
+                    if (!(limit.ValueKind == JsonValueKind.Number && limit.TryGetDecimal(out var value) && value > 0 && value > (steps.LastOrDefault()?.UpTo ?? 0)))
+                        return (null, $"{field}.steps[{i}].up_to", $"{name}: tier {i + 1} of \"{rateName}\": up_to must be a number above the previous tier's");
+                    upTo = value;
+                }
+                if (last != (upTo is null))
+                    return (null, $"{field}.steps[{i}].up_to", last
+                        ? $"{name}: the last tier of \"{rateName}\" must have no up_to (it prices everything above the previous tier)"
+                        : $"{name}: tier {i + 1} of \"{rateName}\" needs up_to (only the last tier is open-ended)");
+                steps.Add(new TierStep(upTo, rate));
+            }
+            result[rateName] = new Tiers(mode.Value, steps);
+        }
+        return (result, null, null);
     }
 
     /// <summary>The meter a rate prices when a rule has no formula: "input" → input_tokens, "images" → images.</summary>

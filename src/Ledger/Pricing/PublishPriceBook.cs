@@ -17,7 +17,7 @@ public sealed record PriceBookView(string Id, string Currency, IReadOnlyList<Pri
 {
     public static PriceBookView Of(PriceBook book) => new(book.PriceBookId, book.Versions[0].Currency,
         book.Versions.Select(v => new PriceBookVersionView(v.Version, v.EffectiveFrom, v.Backdated, v.PublishedAt, v.PublishedBy,
-            v.Rules.Select(r => new PriceRuleView(r.Id, r.Match, r.Per, r.Rates.ToDictionary(p => p.Key, p => p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)), r.Formula)).ToList()))
+            v.Rules.Select(PriceRuleView.Of).ToList()))
         .ToList());
 }
 
@@ -25,7 +25,18 @@ public sealed record PriceBookVersionView(int Version, Instant EffectiveFrom, bo
     IReadOnlyList<PriceRuleView> Rules);
 
 public sealed record PriceRuleView(string Id, IReadOnlyDictionary<string, string> Match, decimal Per,
-    IReadOnlyDictionary<string, string> Rates, string? Formula);
+    IReadOnlyDictionary<string, string> Rates, string? Formula, IReadOnlyDictionary<string, TiersView>? Tiers)
+{
+    public static PriceRuleView Of(PriceRule r) => new(r.Id, r.Match, r.Per, r.Rates.ToDictionary(p => p.Key, p => Text(p.Value)), r.Formula,
+        r.Tiers?.ToDictionary(t => t.Key, t => new TiersView(t.Value.Mode.ToString().ToLowerInvariant(),
+            t.Value.Steps.Select(s => new TierStepView(s.UpTo, Text(s.Rate))).ToList())));
+
+    private static string Text(decimal rate) => rate.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+public sealed record TiersView(string Mode, IReadOnlyList<TierStepView> Steps);
+
+public sealed record TierStepView(decimal? UpTo, string Rate);
 
 public static class PublishPriceBook
 {

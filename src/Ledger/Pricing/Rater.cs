@@ -1,42 +1,63 @@
 using System.Collections.Concurrent;
+using Ledger.Customers;
 using Ledger.Kernel;
 using Ledger.Usage;
 
 namespace Ledger.Pricing;
 
-/// <summary>The result of pricing one usage event: <see cref="Rated"/> or <see cref="Unpriced"/>.</summary>
+/// <summary>The result of pricing one usage event: <see cref="Rated"/>, <see cref="Unpriced"/> or <see cref="Unassigned"/>.</summary>
 public abstract record RatingOutcome;
 
-/// <summary>What one usage event costs, and exactly which price produced it.</summary>
-/// <param name="Breakdown">Amount per meter when the rule has no formula (they add up to <paramref name="Amount"/>); null with a formula.</param>
-public sealed record Rated(Money Amount, string PriceBookId, int Version, string RuleId, IReadOnlyDictionary<string, Money>? Breakdown) : RatingOutcome;
+/// <summary>What one meter of an event costs. A formula's amount is split per meter by <see cref="Rater"/> (docs/pricing.md).</summary>
+public sealed record RatedLine(string Meter, decimal Quantity, decimal Amount);
+
+/// <summary>What one usage event costs, exactly which price produced it, and the amount per meter (the lines add up to the amount).</summary>
+public sealed record Rated(Money Amount, string PriceBookId, int Version, string RuleId, int? OverrideVersion, IReadOnlyList<RatedLine> Lines) : RatingOutcome;
 
 /// <summary>Why an event could not be priced (yet): it is kept and priced once a price covers it.</summary>
 public sealed record Unpriced(string Reason) : RatingOutcome;
 
+/// <summary>The event names a customer the ledger does not know (yet): kept, and rated once the customer exists.</summary>
+public sealed record Unassigned : RatingOutcome;
+
 /// <summary>
-/// Prices one usage event with a price book: the version in force at the event's business time, the
-/// most specific matching rule, then its formula or Σ meter × rate, divided by <c>per</c>. Pure: no
-/// I/O, no clock, no rounding (amounts keep full precision; invoices round once).
+/// Prices one usage event: the customer's price book at the event's business time, the version in
+/// force then, the most specific matching rule, the customer's overrides in force then; the amount is
+/// the formula or Σ meter × rate (tiered rates count on the billing period's running total), divided
+/// by <c>per</c>. No I/O, no clock, no rounding: amounts keep full precision, invoices round once.
 /// </summary>
 public sealed class Rater
 {
     private readonly ConcurrentDictionary<(string Book, int Version, string Rule), Formula> _formulas = new();
 
-    public RatingOutcome Rate(UsageRecorded usage, string customerCurrency, PriceBook? book)
+    /// <param name="book">The price book <paramref name="customer"/> has at the event's time (the caller loads it).</param>
+    public RatingOutcome Rate(UsageRecorded usage, Customer? customer, PriceBook? book, TierCounters tiers)
     {
-        if (book is null) return new Unpriced("the customer has no price book");
+        if (customer is null) return new Unassigned();
+        var bookId = customer.PriceBookAt(usage.UsageAt);
+        if (bookId is null) return new Unpriced("the customer has no price book");
+        if (book is null) return new Unpriced($"price book \"{bookId}\" does not exist");
         var version = book.InForceAt(usage.UsageAt);
         if (version is null) return new Unpriced($"no version of price book \"{book.PriceBookId}\" is in force at {usage.UsageAt}");
-        if (version.Currency != customerCurrency)
-            return new Unpriced($"price book \"{book.PriceBookId}\" prices in {version.Currency} but the customer is billed in {customerCurrency}");
+        if (version.Currency != customer.Currency)
+            return new Unpriced($"price book \"{book.PriceBookId}\" prices in {version.Currency} but the customer is billed in {customer.Currency}");
         var rule = MostSpecificMatch(version.Rules, usage.Dimensions);
         if (rule is null)
             return new Unpriced($"no rule of price book \"{book.PriceBookId}\" version {version.Version} matches " +
                 (usage.Dimensions.Count == 0 ? "an event without dimensions" : string.Join(", ", usage.Dimensions.Select(d => $"{d.Key}={d.Value}"))));
+        var overrides = customer.OverridesAt(usage.UsageAt);
+        var rates = overrides?.Rates.GetValueOrDefault(rule.Id) is { } replaced
+            ? rule.Rates.ToDictionary(r => r.Key, r => replaced.GetValueOrDefault(r.Key, r.Value))
+            : rule.Rates;
         try
         {
-            return rule.Formula is null ? BySum(usage, version, rule) : ByFormula(usage, version, rule);
+            var lines = rule.Formula is null
+                ? BySum(usage, customer, book.PriceBookId, rule, rates, tiers)
+                : ByFormula(usage, version, rule, rates);
+            if (overrides is { DiscountPercent: > 0 } discount)
+                lines = lines.Select(l => l with { Amount = l.Amount * (100m - discount.DiscountPercent) / 100m }).ToList();
+            var amount = lines.Sum(l => l.Amount);
+            return new Rated(new Money(amount, version.Currency), version.PriceBookId, version.Version, rule.Id, overrides?.Version, lines);
         }
         catch (FormulaEvaluationException ex)
         {
@@ -53,31 +74,79 @@ public sealed class Rater
         rules.Where(r => r.Match.All(m => dimensions.TryGetValue(m.Key, out var v) && v == m.Value))
             .MaxBy(r => r.Match.Count);
 
-    private static Rated BySum(UsageRecorded usage, PriceBookVersionPublished version, PriceRule rule)
+    /// <summary>One line per meter of the event: priced meters at their (flat or tiered) rate, the others at zero.</summary>
+    private static List<RatedLine> BySum(UsageRecorded usage, Customer customer, string bookId, PriceRule rule,
+        IReadOnlyDictionary<string, decimal> rates, TierCounters tiers)
     {
-        var breakdown = new Dictionary<string, Money>();
-        var total = 0m;
-        foreach (var (rateName, rate) in rule.Rates)
+        var amounts = new Dictionary<string, decimal>();
+        foreach (var (rateName, rate) in rates)
         {
             var meter = PriceBookValidation.MeterFor(rateName);
-            var amount = usage.Meters.GetValueOrDefault(meter) * rate / rule.Per;
-            breakdown[meter] = new Money(amount, version.Currency);
-            total += amount;
+            amounts[meter] = amounts.GetValueOrDefault(meter) + usage.Meters.GetValueOrDefault(meter) * rate / rule.Per;
         }
-        return new Rated(new Money(total, version.Currency), version.PriceBookId, version.Version, rule.Id, breakdown);
+        if (rule.Tiers is { Count: > 0 })
+        {
+            var period = BillingPeriods.MonthOf(usage.UsageAt, BillingPeriods.Zone(customer.TimeZone));
+            foreach (var (rateName, tiered) in rule.Tiers)
+            {
+                var meter = PriceBookValidation.MeterFor(rateName);
+                var quantity = usage.Meters.GetValueOrDefault(meter);
+                var before = tiers.Take(new TierKey(customer.CustomerId, period.Start, bookId, rule.Id, meter), quantity);
+                amounts[meter] = amounts.GetValueOrDefault(meter) + tiered.Charge(before, quantity) / rule.Per;
+            }
+        }
+        return LinesFor(usage, amounts);
     }
 
-    private Rated ByFormula(UsageRecorded usage, PriceBookVersionPublished version, PriceRule rule)
+    /// <summary>
+    /// The formula prices the event; each meter's line is what the formula charges for that meter
+    /// alone (all other meters zero), and whatever a non-linear formula adds beyond those (a fixed fee,
+    /// a minimum) is a line of its own, "other", so the lines always add up to the formula's amount.
+    /// </summary>
+    private List<RatedLine> ByFormula(UsageRecorded usage, PriceBookVersionPublished version, PriceRule rule, IReadOnlyDictionary<string, decimal> rates)
     {
         var formula = _formulas.GetOrAdd((version.PriceBookId, version.Version, rule.Id), _ =>
             Formula.Compile(rule.Formula!, v => rule.Rates.ContainsKey(v) || CloudEventReader.IsMeterName(v), "the rule's rates and meters"));
         var values = new decimal[formula.Variables.Count];
         for (var i = 0; i < values.Length; i++)
+            values[i] = rates.TryGetValue(formula.Variables[i], out var rate) ? rate : usage.Meters.GetValueOrDefault(formula.Variables[i]);
+        var total = formula.Evaluate(values) / rule.Per;
+
+        var lines = LinesFor(usage, AmountsPerMeter(formula, values, rates, rule.Per));
+        var rest = total - lines.Sum(l => l.Amount);
+        if (rest != 0) lines.Add(new RatedLine("other", 0, rest));
+        return lines;
+    }
+
+    /// <summary>Each meter alone; empty when the formula cannot be evaluated with the other meters at zero (e.g. it divides by one).</summary>
+    private static Dictionary<string, decimal> AmountsPerMeter(Formula formula, decimal[] values, IReadOnlyDictionary<string, decimal> rates, decimal per)
+    {
+        var amounts = new Dictionary<string, decimal>();
+        var alone = new decimal[values.Length];
+        try
         {
-            var name = formula.Variables[i];
-            values[i] = rule.Rates.TryGetValue(name, out var rate) ? rate : usage.Meters.GetValueOrDefault(name);
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (rates.ContainsKey(formula.Variables[i])) continue;
+                for (var j = 0; j < values.Length; j++)
+                    alone[j] = j == i || rates.ContainsKey(formula.Variables[j]) ? values[j] : 0m;
+                amounts[formula.Variables[i]] = formula.Evaluate(alone) / per;
+            }
+            return amounts;
         }
-        var amount = formula.Evaluate(values) / rule.Per;
-        return new Rated(new Money(amount, version.Currency), version.PriceBookId, version.Version, rule.Id, null);
+        catch (Exception ex) when (ex is FormulaEvaluationException or OverflowException)
+        {
+            return [];
+        }
+    }
+
+    private static List<RatedLine> LinesFor(UsageRecorded usage, Dictionary<string, decimal> amounts)
+    {
+        var lines = new List<RatedLine>(usage.Meters.Count + amounts.Count);
+        foreach (var (meter, quantity) in usage.Meters)
+            lines.Add(new RatedLine(meter, quantity, amounts.GetValueOrDefault(meter)));
+        foreach (var (meter, amount) in amounts)
+            if (!usage.Meters.ContainsKey(meter) && amount != 0) lines.Add(new RatedLine(meter, 0, amount));
+        return lines;
     }
 }

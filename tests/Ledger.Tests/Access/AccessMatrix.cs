@@ -28,6 +28,10 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         // customer:read only for the customer its key is bound to (the matrix calls it with that customer)
         ["GET /v1/customers/{customerId}/usage-totals"] = [AuditRead, FinanceRead, CustomerRead, Admin],
         ["PUT /v1/customers/{customerId}"] = [BillingWrite, Admin],
+        ["PUT /v1/customers/{customerId}/overrides"] = [BillingWrite, Admin],
+        // customer:read only for its own customer
+        ["GET /v1/customers/{customerId}/usage"] = [BillingWrite, AuditRead, FinanceRead, CustomerRead, Admin],
+        ["GET /v1/usage/unpriced"] = [BillingWrite, FinanceRead, AuditRead, Admin],
         // customer:read only for its own customer, as for usage totals
         ["GET /v1/customers/{customerId}"] = [BillingWrite, AuditRead, FinanceRead, CustomerRead, Admin],
         ["PUT /v1/price-books/{priceBookId}"] = [BillingWrite, Admin],
@@ -115,6 +119,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
                 CloudEvents.Usage(CloudEvents.NewSource("matrix"), "m1", customer).ToJsonString(), Encoding.UTF8, CloudEvents.Single),
             ("POST", "/v1/api-keys") => new StringContent("""{"name":"matrix","scopes":["audit:read"]}""", Encoding.UTF8, "application/json"),
             ("PUT", "/v1/customers/{customerId}") => new StringContent("""{"currency":"USD"}""", Encoding.UTF8, "application/json"),
+            ("PUT", "/v1/customers/{customerId}/overrides") => new StringContent(
+                """{"effective_from":"2026-01-01T00:00:00Z","discount_percent":"5"}""", Encoding.UTF8, "application/json"),
             ("PUT", "/v1/price-books/{priceBookId}") => new StringContent(
                 """{"currency":"USD","effective_from":"2020-01-01T00:00:00Z","backdate":true,"rules":[{"id":"r","per":1000000,"rates":{"input":"1.00"}}]}""",
                 Encoding.UTF8, "application/json"),

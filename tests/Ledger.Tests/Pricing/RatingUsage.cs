@@ -33,10 +33,19 @@ public sealed class when_usage_is_rated
                 : meters.ToDictionary(m => m.Meter, m => m.Quantity),
             new Dictionary<string, string> { ["model"] = "gpt-4o", ["mode"] = mode }, null, "hash");
 
+    private static RatingOutcome Rate(UsageRecorded usage, string currency, PriceBook? book) =>
+        new Rater().Rate(usage, Customer(currency, book is null ? null : "standard"), book, new TierCounters());
+
+    private static Ledger.Customers.Customer Customer(string currency, string? book) => new()
+    {
+        CustomerId = "acme", Currency = currency, TimeZone = "UTC",
+        PriceBooks = [new Ledger.Customers.PriceBookAssignment(At("2026-01-01T00:00:00Z"), book)]
+    };
+
     [Fact]
     public void the_acceptance_example_costs_5_50_in_realtime_mode()
     {
-        var rated = Assert.IsType<Rated>(new Rater().Rate(Usage("realtime"), "USD", Gpt4o));
+        var rated = Assert.IsType<Rated>(Rate(Usage("realtime"), "USD", Gpt4o));
         Assert.Equal(new Money(5.50m, "USD"), rated.Amount); // 800,000 × 2.50 + 400,000 × 1.25 + 300,000 × 10.00, per million
         Assert.Equal(("gpt-4o", 1), (rated.RuleId, rated.Version));
     }
@@ -44,11 +53,11 @@ public sealed class when_usage_is_rated
     [Fact]
     public void the_same_event_in_batch_mode_costs_3_00_under_the_more_specific_batch_rule()
     {
-        var rated = Assert.IsType<Rated>(new Rater().Rate(Usage("batch"), "USD", Gpt4o));
+        var rated = Assert.IsType<Rated>(Rate(Usage("batch"), "USD", Gpt4o));
         Assert.Equal(new Money(3.00m, "USD"), rated.Amount); // 1,200,000 × 1.25 + 300,000 × 5.00, per million
         Assert.Equal("gpt-4o-batch", rated.RuleId);
-        Assert.Equal(rated.Amount.Amount, rated.Breakdown!.Values.Sum(m => m.Amount));
-        Assert.Equal(1.50m, rated.Breakdown["input_tokens"].Amount);
+        Assert.Equal(rated.Amount.Amount, rated.Lines.Sum(l => l.Amount));
+        Assert.Equal(1.50m, rated.Lines.Single(l => l.Meter == "input_tokens").Amount);
     }
 
     [Fact]
@@ -59,7 +68,7 @@ public sealed class when_usage_is_rated
             ("input", 3.00m), ("cache_read", 0.30m), ("cache_write", 3.75m), ("output", 15.00m))));
         var usage = Usage("realtime", meters: [("input_tokens", 1000), ("cache_read_input_tokens", 2000), ("cache_creation_input_tokens", 500), ("output_tokens", 300)]);
 
-        var rated = Assert.IsType<Rated>(new Rater().Rate(usage, "USD", book));
+        var rated = Assert.IsType<Rated>(Rate(usage, "USD", book));
         Assert.Equal(0.009975m, rated.Amount.Amount); // (1000 × 3 + 2000 × 0.30 + 500 × 3.75 + 300 × 15) / 1,000,000
     }
 
@@ -69,10 +78,9 @@ public sealed class when_usage_is_rated
         var book = Book(
             Version(1, "2026-11-01T00:00:00Z", Rule("r", "model=gpt-4o", "", ("input", 2.00m))),
             Version(2, "2026-11-27T12:00:00Z", Rule("r", "model=gpt-4o", "", ("input", 3.00m))));
-        var rater = new Rater();
 
-        var late = Assert.IsType<Rated>(rater.Rate(Usage("realtime", "2026-11-27T11:59:00Z", ("input_tokens", 1_000_000)), "USD", book));
-        var after = Assert.IsType<Rated>(rater.Rate(Usage("realtime", "2026-11-27T12:00:00Z", ("input_tokens", 1_000_000)), "USD", book));
+        var late = Assert.IsType<Rated>(Rate(Usage("realtime", "2026-11-27T11:59:00Z", ("input_tokens", 1_000_000)), "USD", book));
+        var after = Assert.IsType<Rated>(Rate(Usage("realtime", "2026-11-27T12:00:00Z", ("input_tokens", 1_000_000)), "USD", book));
 
         Assert.Equal((2.00m, 1), (late.Amount.Amount, late.Version));
         Assert.Equal((3.00m, 2), (after.Amount.Amount, after.Version));
@@ -80,7 +88,7 @@ public sealed class when_usage_is_rated
 
     [Fact]
     public void amounts_keep_full_precision() =>
-        Assert.Equal(0.0000025m, Assert.IsType<Rated>(new Rater().Rate(Usage("batch", meters: [("input_tokens", 2)]), "USD", Gpt4o)).Amount.Amount);
+        Assert.Equal(0.0000025m, Assert.IsType<Rated>(Rate(Usage("batch", meters: [("input_tokens", 2)]), "USD", Gpt4o)).Amount.Amount);
 
     [Theory]
     [InlineData("none", "USD", "2026-11-01T10:00:00Z", "no price book")]
@@ -88,7 +96,7 @@ public sealed class when_usage_is_rated
     [InlineData("gpt4o", "EUR", "2026-11-01T10:00:00Z", "billed in EUR")]
     public void an_event_that_no_price_covers_is_unpriced_with_the_reason(string book, string currency, string time, string reason)
     {
-        var outcome = new Rater().Rate(Usage("realtime", time), currency, book == "none" ? null : Gpt4o);
+        var outcome = Rate(Usage("realtime", time), currency, book == "none" ? null : Gpt4o);
         Assert.Contains(reason, Assert.IsType<Unpriced>(outcome).Reason);
     }
 
@@ -96,13 +104,13 @@ public sealed class when_usage_is_rated
     public void an_event_no_rule_matches_is_unpriced_naming_its_dimensions()
     {
         var usage = Usage("realtime") with { Dimensions = new Dictionary<string, string> { ["model"] = "o3" } };
-        Assert.Contains("model=o3", Assert.IsType<Unpriced>(new Rater().Rate(usage, "USD", Gpt4o)).Reason);
+        Assert.Contains("model=o3", Assert.IsType<Unpriced>(Rate(usage, "USD", Gpt4o)).Reason);
     }
 
     [Fact]
     public void an_amount_too_large_for_a_decimal_is_unpriced_not_wrong()
     {
         var usage = Usage("realtime", meters: [("input_tokens", 79_000_000_000_000_000_000_000_000_000m), ("cached_input_tokens", 0), ("output_tokens", 0)]);
-        Assert.Contains("28-digit", Assert.IsType<Unpriced>(new Rater().Rate(usage, "USD", Gpt4o)).Reason);
+        Assert.Contains("28-digit", Assert.IsType<Unpriced>(Rate(usage, "USD", Gpt4o)).Reason);
     }
 }

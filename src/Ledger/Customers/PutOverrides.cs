@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using Ledger.Access;
+using Ledger.Hosting;
+using Marten;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using NodaTime.Text;
+using Wolverine.Http;
+
+namespace Ledger.Customers;
+
+/// <summary>Negotiated terms as sent: a discount percentage and replacement rates per rule id, all decimal strings.</summary>
+public sealed record PutOverridesRequest(string? EffectiveFrom, JsonElement? DiscountPercent, Dictionary<string, Dictionary<string, JsonElement>>? Rules);
+
+public sealed record OverridesView(int Version, Instant EffectiveFrom, string DiscountPercent,
+    IReadOnlyDictionary<string, Dictionary<string, string>> Rules, Instant SetAt, string SetBy)
+{
+    public static OverridesView Of(CustomerOverridesSet o) => new(o.Version, o.EffectiveFrom, Text(o.DiscountPercent),
+        o.Rates.ToDictionary(r => r.Key, r => r.Value.ToDictionary(p => p.Key, p => Text(p.Value))), o.SetAt, o.SetBy);
+
+    private static string Text(decimal d) => d.ToString(CultureInfo.InvariantCulture);
+}
+
+public static class PutOverrides
+{
+    [WolverinePut("/v1/customers/{customerId}/overrides")]
+    [Requires(Scopes.BillingWrite)]
+    [Tags("Customers"), EndpointSummary("Set a customer's negotiated terms from an instant on")]
+    [EndpointDescription("effective_from (RFC 3339, business time), discount_percent (decimal string, 0–100, off every rated amount), " +
+        "rules: { rule id: { rate name: replacement rate } }. Each PUT records a new version that replaces the previous one from " +
+        "effective_from on; usage from then on is rated again. Send {\"effective_from\": …} alone to end overrides.")]
+    [ProducesResponseType<CustomerView>(StatusCodes.Status201Created)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Put(string customerId, PutOverridesRequest request, HttpContext http,
+        IDocumentStore store, IClock clock, CancellationToken ct)
+    {
+        customerId = RouteValue.Decode(customerId);
+        if (request.EffectiveFrom is null || OffsetDateTimePattern.Rfc3339.Parse(request.EffectiveFrom) is not { Success: true } parsed)
+            return Problems.BadRequest("Invalid effective_from", "effective_from must be an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z.", "effective_from");
+        var discount = 0m;
+        if (request.DiscountPercent is { ValueKind: not JsonValueKind.Null } d && !TryDecimalString(d, out discount, max: 100m))
+            return Problems.BadRequest("Invalid discount", "discount_percent must be a decimal string from \"0\" to \"100\", e.g. \"12.5\".", "discount_percent");
+        var rates = new Dictionary<string, IReadOnlyDictionary<string, decimal>>();
+        foreach (var (ruleId, ruleRates) in request.Rules ?? [])
+        {
+            var replaced = new Dictionary<string, decimal>();
+            foreach (var (rateName, value) in ruleRates)
+            {
+                if (!TryDecimalString(value, out var rate, max: decimal.MaxValue))
+                    return Problems.BadRequest("Invalid rate", $"rules.{ruleId}.{rateName} must be a non-negative decimal string such as \"2.00\".", $"rules.{ruleId}.{rateName}");
+                replaced[rateName] = rate;
+            }
+            rates[ruleId] = replaced;
+        }
+
+        await using var session = store.LightweightSession();
+        var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
+        if (customer is null)
+            return Problems.NotFound($"No customer \"{customerId}\". Create it with PUT /v1/customers/{{id}} first.");
+        var unknown = UnknownRates(rates, customer.PriceBook is null ? null : await session.LoadAsync<Pricing.PriceBook>(Pricing.PriceBook.StreamKey(customer.PriceBook), ct));
+        if (unknown is not null) return Problems.BadRequest("Unknown rate", unknown, "rules");
+
+        var set = new CustomerOverridesSet(customerId, customer.Overrides.Count + 1, parsed.Value.ToInstant(), discount, rates,
+            clock.GetCurrentInstant(), Caller.Of(http).KeyId);
+        session.Events.Append(Customer.StreamKey(customerId), set);
+        await session.SaveChangesAsync(ct);
+        customer.Apply(set);
+        return Results.Json(CustomerView.Of(customer), statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>A replacement must name a rule and a rate some version of the customer's price book has: a typo would otherwise silently change nothing.</summary>
+    private static string? UnknownRates(Dictionary<string, IReadOnlyDictionary<string, decimal>> rates, Pricing.PriceBook? book)
+    {
+        if (rates.Count == 0) return null;
+        if (book is null) return "rules needs the customer's price book to exist: the customer has none yet.";
+        foreach (var (ruleId, replaced) in rates)
+        {
+            var rules = book.Versions.SelectMany(v => v.Rules).Where(r => r.Id == ruleId).ToList();
+            if (rules.Count == 0) return $"rules.{ruleId}: price book \"{book.PriceBookId}\" has no rule \"{ruleId}\".";
+            var missing = replaced.Keys.FirstOrDefault(rate => !rules.Any(r => r.Rates.ContainsKey(rate)));
+            if (missing is not null)
+                return $"rules.{ruleId}.{missing}: rule \"{ruleId}\" has no flat rate \"{missing}\" (it has {string.Join(", ", rules.SelectMany(r => r.Rates.Keys).Distinct())}).";
+        }
+        return null;
+    }
+
+    private static bool TryDecimalString(JsonElement value, out decimal result, decimal max)
+    {
+        result = 0;
+        return value.ValueKind == JsonValueKind.String &&
+               decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out result) &&
+               result >= 0 && result <= max;
+    }
+}

@@ -1,0 +1,34 @@
+using JasperFx.Events;
+using Marten;
+using NodaTime;
+
+namespace Ledger.Hosting;
+
+/// <summary>
+/// Appends a fact a projection discovers (a budget threshold reached) to the event log inside the
+/// projection's own transaction: the fact and the projection's progress commit together or not at
+/// all. Each such fact has a stream of its own whose key names it, so recording it again (a retried
+/// batch, a rebuild) inserts nothing: once per fact, for ever.
+/// </summary>
+public static class RaisedEvents
+{
+    private const string Tenant = "*DEFAULT*";
+    public const string SystemActor = "ledger";
+
+    public static void QueueAppendOnce<T>(IDocumentOperations ops, string streamKey, T @event, Instant recordedAt) where T : notnull
+    {
+        // nextval runs only for a new stream, so a repeat leaves no gap in the sequence for the daemon to wait on.
+        ops.QueueSqlCommand("""
+            with stream as (
+                insert into ledger.mt_streams (id, version, tenant_id, timestamp, created) values (?, 1, ?, now(), now())
+                on conflict do nothing returning id)
+            insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers)
+            select nextval('ledger.mt_events_sequence'), ?, stream.id, 1, ?::jsonb, ?, ?, ?, ?, ?::jsonb from stream
+            """,
+            streamKey, Tenant, Usage.EventKey.ToEventId("ledger://raised", streamKey),
+            System.Text.Json.JsonSerializer.Serialize(@event, Rating.RatingJson.Options),
+            typeof(T).GetEventTypeName(), recordedAt.ToDateTimeOffset(), Tenant,
+            $"{typeof(T).FullName}, {typeof(T).Assembly.GetName().Name}",
+            $$"""{"{{Usage.BulkAppend.RecordedByKey}}":"{{SystemActor}}"}""");
+    }
+}

@@ -1,0 +1,113 @@
+using JasperFx.Events;
+using Ledger.Pricing;
+using Ledger.Usage;
+using Marten;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.Rating;
+
+/// <summary>
+/// The SQL of the rating projection. (Queued commands take DateTimeOffset: Marten maps DateTime to
+/// timestamp without time zone.) Reads go to committed data (earlier batches); writes are queued
+/// into the daemon's transaction, so a batch's rows and its progress commit together, set-based: one
+/// statement for all rows of a batch, whatever its size.
+/// </summary>
+public sealed class RatedUsageStore(NpgsqlDataSource db)
+{
+    /// <summary>The customer's usage events rated before, from <paramref name="from"/> on, in ledger order.</summary>
+    public async Task<List<(long Sequence, UsageRecorded Usage)>> LoadForReratingAsync(string customerId, Instant from, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select e.seq_id, e.data from ledger.rated_usage r join ledger.mt_events e on e.seq_id = r.seq
+            where r.customer_id = $1 and r.usage_at >= $2 order by r.seq
+            """);
+        cmd.Parameters.Add(new() { Value = customerId });
+        cmd.Parameters.Add(new() { Value = from.ToDateTimeOffset() });
+        var rows = new List<(long, UsageRecorded)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add((reader.GetInt64(0), System.Text.Json.JsonSerializer.Deserialize<UsageRecorded>(reader.GetString(1), RatingJson.Options)!));
+        return rows;
+    }
+
+    /// <summary>Customers with usage from <paramref name="from"/> on that a new version of <paramref name="priceBook"/> may price differently.</summary>
+    public async Task<List<string>> CustomersAffectedByAsync(string priceBook, Instant from, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select distinct customer_id from ledger.rated_usage
+            where usage_at >= $2 and (price_book = $1 or status = 'unpriced')
+            """);
+        cmd.Parameters.Add(new() { Value = priceBook });
+        cmd.Parameters.Add(new() { Value = from.ToDateTimeUtc() });
+        var customers = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) customers.Add(reader.GetString(0));
+        return customers;
+    }
+
+    /// <summary>Loads the stored running totals of the given customers' periods.</summary>
+    public async Task LoadTierTotalsAsync(TierCounters counters, IReadOnlyCollection<(string Customer, Instant PeriodStart)> periods, CancellationToken ct)
+    {
+        if (periods.Count == 0) return;
+        await using var cmd = db.CreateCommand("""
+            select t.customer_id, t.period_start, t.price_book, t.rule_id, t.meter, t.total
+            from ledger.rating_tiers t join unnest($1::text[], $2::timestamptz[]) as p(c, s) on t.customer_id = p.c and t.period_start = p.s
+            """);
+        cmd.Parameters.Add(new() { Value = periods.Select(p => p.Customer).ToArray() });
+        cmd.Parameters.Add(new() { Value = periods.Select(p => p.PeriodStart.ToDateTimeUtc()).ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            counters.Load(new TierKey(reader.GetString(0), Instant.FromDateTimeUtc(reader.GetDateTime(1)), reader.GetString(2), reader.GetString(3), reader.GetString(4)),
+                reader.GetDecimal(5));
+    }
+
+    public static void QueueTierReset(IDocumentOperations ops, string customerId, Instant from) =>
+        ops.QueueSqlCommand("delete from ledger.rating_tiers where customer_id = ? and period_start >= ?",
+            customerId, from.ToDateTimeOffset());
+
+    public static void QueueTierTotals(IDocumentOperations ops, IReadOnlyList<(TierKey Key, decimal Total)> totals)
+    {
+        if (totals.Count == 0) return;
+        ops.QueueSqlCommand("""
+            insert into ledger.rating_tiers (customer_id, period_start, price_book, rule_id, meter, total)
+            select * from unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::numeric[])
+            on conflict (customer_id, period_start, price_book, rule_id, meter) do update set total = excluded.total
+            """,
+            totals.Select(t => t.Key.CustomerId).ToArray(), totals.Select(t => t.Key.PeriodStart.ToDateTimeOffset()).ToArray(),
+            totals.Select(t => t.Key.PriceBook).ToArray(), totals.Select(t => t.Key.RuleId).ToArray(),
+            totals.Select(t => t.Key.Meter).ToArray(), totals.Select(t => t.Total).ToArray());
+    }
+
+    /// <summary>Inserts or replaces the rows of one batch with one statement.</summary>
+    public static void QueueRows(IDocumentOperations ops, IReadOnlyCollection<RatedRow> rows)
+    {
+        if (rows.Count == 0) return;
+        var rated = rows.Select(r => r.Outcome as Rated).ToArray();
+        ops.QueueSqlCommand("""
+            insert into ledger.rated_usage (seq, customer_id, source, event_id, usage_at, recorded_at, status, currency, amount,
+                price_book, price_version, rule_id, override_version, reason, dimensions, lines)
+            select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[],
+                ?::numeric[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[])
+            on conflict (seq) do update set status = excluded.status, currency = excluded.currency, amount = excluded.amount,
+                price_book = excluded.price_book, price_version = excluded.price_version, rule_id = excluded.rule_id,
+                override_version = excluded.override_version, reason = excluded.reason, lines = excluded.lines
+            """,
+            rows.Select(r => r.Sequence).ToArray(),
+            rows.Select(r => r.Usage.CustomerId).ToArray(),
+            rows.Select(r => r.Usage.Source).ToArray(),
+            rows.Select(r => r.Usage.EventId).ToArray(),
+            rows.Select(r => r.Usage.UsageAt.ToDateTimeOffset()).ToArray(),
+            rows.Select(r => r.Usage.RecordedAt.ToDateTimeOffset()).ToArray(),
+            rows.Select(r => r.Status).ToArray(),
+            rated.Select(r => r?.Amount.Currency).ToArray(),
+            rated.Select(r => r?.Amount.Amount).ToArray(),
+            rated.Select(r => r?.PriceBookId).ToArray(),
+            rated.Select(r => r?.Version).ToArray(),
+            rated.Select(r => r?.RuleId).ToArray(),
+            rated.Select(r => r?.OverrideVersion).ToArray(),
+            rows.Select(r => (r.Outcome as Unpriced)?.Reason).ToArray(),
+            rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Usage.Dimensions)).ToArray(),
+            rows.Select(r => r.LinesJson()).ToArray());
+    }
+}

@@ -1,0 +1,62 @@
+using JasperFx.Events;
+using Ledger.Budgets;
+using Ledger.Customers;
+using Ledger.Pricing;
+using Ledger.Usage;
+using Marten;
+using Marten.Events.Projections;
+using NodaTime;
+
+namespace Ledger.Rating;
+
+/// <summary>
+/// Rates every usage event into <c>ledger.rated_usage</c>, in the async daemon, so ingestion never
+/// waits for pricing. It also watches the terms that decide prices: when a customer appears, a price
+/// book version is published (backdated or not) or overrides change, the usage those terms may price
+/// differently is rated again, from the start of its billing period. So the rows always equal rating
+/// every event under the terms finally in force, which is what a rebuild from the log produces.
+/// </summary>
+public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets) : IProjection
+{
+    public const string Name = "rating";
+    private readonly Rater _rater = new();
+
+    public static void Configure(JasperFx.Events.Projections.ProjectionBase projection)
+    {
+        projection.Name = Name;
+        projection.IncludeType<UsageRecorded>();
+        projection.IncludeType<CustomerTermsSet>();
+        projection.IncludeType<CustomerOverridesSet>();
+        projection.IncludeType<PriceBookVersionPublished>();
+        projection.Options.BatchSize = 5_000;
+        projection.Options.DeleteDataInTableOnTeardown("ledger.rated_usage");
+        projection.Options.DeleteDataInTableOnTeardown("ledger.rating_tiers");
+    }
+
+    public async Task ApplyAsync(IDocumentOperations ops, IReadOnlyList<IEvent> events, CancellationToken ct)
+    {
+        var batch = new RatingBatch(ops, store, _rater);
+        await batch.PrepareAsync(events, ct);
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case IEvent<UsageRecorded> usage:
+                    batch.Rate(usage.Sequence, usage.Data);
+                    break;
+                case IEvent<CustomerTermsSet> terms:
+                    await batch.RerateAsync(terms.Data.CustomerId, batch.RerateFrom(terms.Data, terms.Version), ct);
+                    break;
+                case IEvent<CustomerOverridesSet> overrides:
+                    await batch.RerateAsync(overrides.Data.CustomerId, overrides.Data.EffectiveFrom, ct);
+                    break;
+                case IEvent<PriceBookVersionPublished> published:
+                    foreach (var customer in await batch.CustomersAffectedByAsync(published.Data, ct))
+                        await batch.RerateAsync(customer, published.Data.EffectiveFrom, ct);
+                    break;
+            }
+        }
+        batch.Queue();
+        await budgets.CheckAsync(ops, batch.Rows, batch.Customers, ct);
+    }
+}
