@@ -60,7 +60,7 @@ public static class PutOverrides
         if (customer is null)
             return Problems.NotFound($"No customer \"{customerId}\". Create it with PUT /v1/customers/{{id}} first.");
         var unknown = UnknownRates(rates, customer.PriceBook is null ? null : await session.LoadAsync<Pricing.PriceBook>(Pricing.PriceBook.StreamKey(customer.PriceBook), ct));
-        if (unknown is not null) return Problems.BadRequest("Unknown rate", unknown, "rules");
+        if (unknown is { } u) return Problems.BadRequest("Unknown rate", u.Problem, u.Field);
 
         var set = new CustomerOverridesSet(customerId, customer.Overrides.Count + 1, parsed.Value.ToInstant(), discount, rates,
             clock.GetCurrentInstant(), Caller.Of(http).KeyId);
@@ -71,17 +71,19 @@ public static class PutOverrides
     }
 
     /// <summary>A replacement must name a rule and a rate some version of the customer's price book has: a typo would otherwise silently change nothing.</summary>
-    private static string? UnknownRates(Dictionary<string, IReadOnlyDictionary<string, decimal>> rates, Pricing.PriceBook? book)
+    /// <returns>The field at fault (<c>rules.{rule}</c> or <c>rules.{rule}.{rate}</c>, like the other errors of this request) and why; null when all are known.</returns>
+    private static (string Field, string Problem)? UnknownRates(Dictionary<string, IReadOnlyDictionary<string, decimal>> rates, Pricing.PriceBook? book)
     {
         if (rates.Count == 0) return null;
-        if (book is null) return "rules needs the customer's price book to exist: the customer has none yet.";
+        if (book is null) return ("rules", "rules needs the customer's price book to exist: the customer has none yet.");
         foreach (var (ruleId, replaced) in rates)
         {
             var rules = book.Versions.SelectMany(v => v.Rules).Where(r => r.Id == ruleId).ToList();
-            if (rules.Count == 0) return $"rules.{ruleId}: price book \"{book.PriceBookId}\" has no rule \"{ruleId}\".";
+            if (rules.Count == 0) return ($"rules.{ruleId}", $"rules.{ruleId}: price book \"{book.PriceBookId}\" has no rule \"{ruleId}\".");
             var missing = replaced.Keys.FirstOrDefault(rate => !rules.Any(r => r.Rates.ContainsKey(rate)));
             if (missing is not null)
-                return $"rules.{ruleId}.{missing}: rule \"{ruleId}\" has no flat rate \"{missing}\" (it has {string.Join(", ", rules.SelectMany(r => r.Rates.Keys).Distinct())}).";
+                return ($"rules.{ruleId}.{missing}",
+                    $"rules.{ruleId}.{missing}: rule \"{ruleId}\" has no flat rate \"{missing}\" (it has {string.Join(", ", rules.SelectMany(r => r.Rates.Keys).Distinct())}).");
         }
         return null;
     }
