@@ -71,11 +71,17 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     }
 
     /// <summary>
-    /// Where new terms may change prices: all of the customer's usage when it is created or gets its
-    /// first price book (which prices everything sent before), otherwise usage from the change on.
+    /// Where new terms may change prices: all of the customer's usage when it is created, gets its
+    /// first price book (which prices everything sent before) or moves to another time zone (every
+    /// billing period, hence every tier total, is counted in the customer's zone), otherwise usage
+    /// from the change on.
     /// </summary>
-    public Instant? RerateFrom(CustomerTermsSet terms, long version) =>
-        version == 1 || _customers.GetValueOrDefault(terms.CustomerId)?.FirstPriceBook?.From == terms.SetAt ? null : terms.SetAt;
+    public async Task<Instant?> RerateFromAsync(CustomerTermsSet terms, long version, CancellationToken ct)
+    {
+        if (version == 1 || _customers.GetValueOrDefault(terms.CustomerId)?.FirstPriceBook?.From == terms.SetAt) return null;
+        var before = await ops.Events.AggregateStreamAsync<Customer>(Customer.StreamKey(terms.CustomerId), version - 1, token: ct);
+        return before is null || before.TimeZone != terms.TimeZone ? null : terms.SetAt;
+    }
 
     public async Task<IEnumerable<string>> CustomersAffectedByAsync(PriceBookVersionPublished published, CancellationToken ct)
     {

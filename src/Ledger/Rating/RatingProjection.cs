@@ -45,7 +45,7 @@ public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets)
                     batch.Rate(usage.Sequence, usage.Data);
                     break;
                 case IEvent<CustomerTermsSet> terms:
-                    await batch.RerateAsync(terms.Data.CustomerId, batch.RerateFrom(terms.Data, terms.Version), ct);
+                    await batch.RerateAsync(terms.Data.CustomerId, await batch.RerateFromAsync(terms.Data, terms.Version, ct), ct);
                     break;
                 case IEvent<CustomerOverridesSet> overrides:
                     await batch.RerateAsync(overrides.Data.CustomerId, overrides.Data.EffectiveFrom, ct);
