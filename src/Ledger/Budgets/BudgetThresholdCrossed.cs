@@ -19,6 +19,7 @@ public sealed record BudgetThresholdCrossed(
     long AsOf,
     Instant DetectedAt)
 {
+    /// <remarks>The threshold is written without trailing zeros: 0.5 and 0.50 are one threshold, alerted once.</remarks>
     public static string StreamKey(string customerId, Instant periodFrom, decimal threshold) =>
-        $"budget-alert/{customerId}/{periodFrom}/{threshold.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        $"budget-alert/{customerId}/{periodFrom}/{(threshold / 1.0000000000000000000000000000m).ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }
