@@ -3,6 +3,7 @@ using Ledger.Bench;
 return args.FirstOrDefault() switch
 {
     "ingest" => await IngestBenchmark.RunAsync(BenchArgs.Parse(args[1..])),
+    "rating" => await RatingBenchmark.RunAsync(BenchArgs.Parse(args[1..])),
     "parse" => ParseBenchmark.Run(BenchArgs.Parse(args[1..])),
     "auth" => AuthBenchmark.Run(BenchArgs.Parse(args[1..])),
     "formula" => FormulaBenchmark.Run(BenchArgs.Parse(args[1..])),
@@ -14,6 +15,7 @@ static int Usage()
     Console.Error.WriteLine("""
         usage:
           dotnet run -c Release --project bench/Ledger.Bench -- ingest [--events 1000000] [--batch 1000] [--clients 8] [--customers 100] [--url http://127.0.0.1:5080]
+          dotnet run -c Release --project bench/Ledger.Bench -- rating [--events 200000] [--customers 100] [--rate 20000] [--seconds 20]
           dotnet run -c Release --project bench/Ledger.Bench -- parse  [--batch 1000] [--rounds 200]
           dotnet run -c Release --project bench/Ledger.Bench -- auth   [--calls 1000000]
           dotnet run -c Release --project bench/Ledger.Bench -- formula [--evaluations 10000000]

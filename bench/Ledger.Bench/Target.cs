@@ -13,6 +13,8 @@ public sealed class Target : IAsyncDisposable
     public string Url { get; private init; } = "";
     public string ConnectionString { get; private set; } = "";
     public string ApiKey { get; private init; } = "";
+    /// <summary>The in-process ledger's services (null with --url).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Only an in-process ledger exposes its services.");
 
     public static async Task<Target> StartAsync(string? url, string daemon = "Solo")
     {

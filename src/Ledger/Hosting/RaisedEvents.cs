@@ -30,5 +30,6 @@ public static class RaisedEvents
             typeof(T).GetEventTypeName(), recordedAt.ToDateTimeOffset(), Tenant,
             $"{typeof(T).FullName}, {typeof(T).Assembly.GetName().Name}",
             $$"""{"{{Usage.BulkAppend.RecordedByKey}}":"{{SystemActor}}"}""");
+        ops.QueueSqlCommand(Usage.BulkAppend.WakeDaemon);
     }
 }

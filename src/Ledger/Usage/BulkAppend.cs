@@ -59,8 +59,16 @@ public static class BulkAppend
             insert.Parameters.Add(new() { Value = HeadersFor(recordedBy), NpgsqlDbType = NpgsqlDbType.Jsonb });
             await insert.ExecuteNonQueryAsync(ct);
         }
+        await using (var notify = new NpgsqlCommand(WakeDaemon, conn, tx))
+            await notify.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
+
+    /// <summary>
+    /// What Marten's own append sends with <c>UseListenNotifyForEventAppends</c>: delivered at commit, it
+    /// wakes the async daemon's high-water agent, so projections start on the batch at once.
+    /// </summary>
+    public const string WakeDaemon = "select pg_notify('mt_events_appended', '')";
 
     /// <summary>Marten event header naming the API key that wrote the event: the actor in the audit trail.</summary>
     public const string RecordedByKey = "recorded_by_key";
