@@ -6,6 +6,7 @@ using Ledger.Access;
 using Ledger.Customers;
 using Ledger.Pricing;
 using Ledger.Usage;
+using Ledger.Webhooks;
 using Marten;
 using NodaTime;
 using NodaTime.Serialization.SystemTextJson;
@@ -84,6 +85,9 @@ public static class LedgerApp
             opts.UseRuntimeCompilation();
             opts.Durability.Mode = DurabilityMode.Solo;
             opts.Policies.AutoApplyTransactions();
+            // Durable messages are stored as JSON, and messages carry NodaTime instants.
+            opts.UseSystemTextJsonForSerialization(json => json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
+            WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
         });
         services.AddWolverineHttp();
     }
@@ -104,6 +108,7 @@ public static class LedgerApp
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<PriceBook>(SnapshotLifecycle.Inline);
         opts.Schema.For<ApiKeyUsage>();
+        WebhookConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 
