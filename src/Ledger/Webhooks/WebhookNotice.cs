@@ -4,7 +4,6 @@ using System.Text.Json;
 using Marten;
 using NodaTime;
 using Wolverine;
-using Wolverine.ErrorHandling;
 using Wolverine.Runtime.Handlers;
 
 namespace Ledger.Webhooks;
