@@ -501,6 +501,27 @@ CREATE TABLE IF NOT EXISTS ledger.mt_doc_pricebook (
     mt_version          bigint                      NOT NULL DEFAULT 0,
 CONSTRAINT pkey_mt_doc_pricebook_id PRIMARY KEY (id)
 );
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_webhookdeliveryrecord (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_version          uuid                        NOT NULL DEFAULT (md5(random()::text || clock_timestamp()::text)::uuid),
+    mt_dotnet_type      varchar                     NULL,
+    mt_created_at       timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+CONSTRAINT pkey_mt_doc_webhookdeliveryrecord_id PRIMARY KEY (id)
+);
+
+CREATE INDEX mt_doc_webhookdeliveryrecord_idx_mt_created_at ON ledger.mt_doc_webhookdeliveryrecord USING btree (mt_created_at);
+
+CREATE INDEX mt_doc_webhookdeliveryrecord_idx_customer_id ON ledger.mt_doc_webhookdeliveryrecord USING btree ((data ->> 'customerId'));
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_webhookendpoint (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_dotnet_type      varchar                     NULL,
+    mt_version          bigint                      NOT NULL DEFAULT 0,
+CONSTRAINT pkey_mt_doc_webhookendpoint_id PRIMARY KEY (id)
+);
 CREATE TABLE IF NOT EXISTS ledger.mt_streams (
     id                   varchar        NOT NULL,
     type                 varchar        NULL,

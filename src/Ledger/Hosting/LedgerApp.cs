@@ -8,6 +8,7 @@ using Ledger.Rating;
 using Ledger.Customers;
 using Ledger.Pricing;
 using Ledger.Usage;
+using Ledger.Webhooks;
 using Marten;
 using NodaTime;
 using NodaTime.Serialization.SystemTextJson;
@@ -89,6 +90,9 @@ public static class LedgerApp
             opts.UseRuntimeCompilation();
             opts.Durability.Mode = DurabilityMode.Solo;
             opts.Policies.AutoApplyTransactions();
+            // Durable messages are stored as JSON, and messages carry NodaTime instants.
+            opts.UseSystemTextJsonForSerialization(json => json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
+            WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
         });
         services.AddWolverineHttp();
     }
@@ -112,6 +116,7 @@ public static class LedgerApp
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<PriceBook>(SnapshotLifecycle.Inline);
         opts.Schema.For<ApiKeyUsage>();
+        WebhookConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 

@@ -39,6 +39,13 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/api-keys"] = [Admin],
         ["POST /v1/api-keys"] = [Admin],
         ["DELETE /v1/api-keys/{id}"] = [Admin],
+        ["GET /v1/webhooks"] = [BillingWrite, Admin],
+        ["GET /v1/webhooks/{id}"] = [BillingWrite, Admin],
+        ["PUT /v1/webhooks/{id}"] = [BillingWrite, Admin],
+        ["DELETE /v1/webhooks/{id}"] = [BillingWrite, Admin],
+        ["GET /v1/webhooks/deliveries"] = [BillingWrite, AuditRead, Admin],
+        ["GET /v1/webhooks/deliveries/{id}"] = [BillingWrite, AuditRead, Admin],
+        ["POST /v1/webhooks/deliveries/{id}/retry"] = [BillingWrite, Admin],
     };
 
     [Fact]
@@ -124,6 +131,10 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("PUT", "/v1/price-books/{priceBookId}") => new StringContent(
                 """{"currency":"USD","effective_from":"2020-01-01T00:00:00Z","backdate":true,"rules":[{"id":"r","per":1000000,"rates":{"input":"1.00"}}]}""",
                 Encoding.UTF8, "application/json"),
+            // loopback discard port and a type nobody publishes: the endpoint this creates never sends anything
+            ("PUT", "/v1/webhooks/{id}") => new StringContent(
+                """{"url":"http://127.0.0.1:9/matrix","types":["matrix.never_published"]}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/webhooks/deliveries/{id}/retry") => null,
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null
         };

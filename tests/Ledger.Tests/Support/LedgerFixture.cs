@@ -47,6 +47,9 @@ public sealed class LedgerFixture : IAsyncLifetime
         {
             web.UseSetting("ConnectionStrings:Ledger", ConnectionString);
             web.UseSetting("Ledger:BootstrapAdminKey", AdminKey);
+            // Webhook retries after 0.2 s and 0.5 s (then failed), and a 1 s answer timeout, so the tests run in seconds
+            web.UseSetting("Ledger:Webhooks:RetryDelays", "00:00:00.2,00:00:00.5");
+            web.UseSetting("Ledger:Webhooks:Timeout", "00:00:01");
             web.UseEnvironment("Testing");
             web.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
         });
