@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using JasperFx.Events;
 using Ledger.Access;
 using Ledger.Hosting;
 using Ledger.Kernel;
@@ -46,7 +47,9 @@ public static class PutCustomer
         if (customerId.Length is 0 or > 256)
             return Problems.BadRequest("Invalid customer id", "The customer id must have 1 to 256 characters.", "customerId");
         await using var session = store.LightweightSession();
-        var current = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
+        // FetchForWriting: the append is checked against the version read here, so a concurrent change is refused, never lost.
+        var stream = await session.Events.FetchForWriting<Customer>(Customer.StreamKey(customerId), ct);
+        var current = stream.Aggregate;
 
         var currency = request.Currency ?? current?.Currency ?? "USD";
         if (!Currency.IsKnown(currency))
@@ -63,13 +66,20 @@ public static class PutCustomer
 
         var terms = new CustomerTermsSet(customerId, currency, timeZone, priceBook, budget, clock.GetCurrentInstant(), Caller.Of(http).KeyId);
         if (current is not null && Unchanged(current, terms)) return Results.Json(CustomerView.Of(current));
-        if (current is null) session.Events.StartStream<Customer>(Customer.StreamKey(customerId), terms);
-        else session.Events.Append(Customer.StreamKey(customerId), terms);
-        await session.SaveChangesAsync(ct);
+        stream.AppendOne(terms);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (ex is EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException)
+        {
+            return Problems.Conflict("Changed concurrently",
+                $"Customer \"{customerId}\" was created or changed at the same moment, so these terms were not recorded. Send them again.");
+        }
 
-        var saved = current ?? Customer.Create(terms);
-        if (current is not null) saved.Apply(terms);
-        return Results.Json(CustomerView.Of(saved), statusCode: current is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+        // Answered from the log, not from the fetched aggregate (Marten may already have applied the new event to it).
+        var saved = await session.Events.AggregateStreamAsync<Customer>(Customer.StreamKey(customerId), token: ct);
+        return Results.Json(CustomerView.Of(saved!), statusCode: current is null ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
     private static (Budget?, IResult?) ReadBudget(BudgetRequest request, string currency)

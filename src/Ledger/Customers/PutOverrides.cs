@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using JasperFx.Events;
 using Ledger.Access;
 using Ledger.Hosting;
 using Marten;
@@ -56,7 +57,9 @@ public static class PutOverrides
         }
 
         await using var session = store.LightweightSession();
-        var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
+        // FetchForWriting: the append is checked against the version read here, so two PUTs at the same moment cannot both become version n.
+        var stream = await session.Events.FetchForWriting<Customer>(Customer.StreamKey(customerId), ct);
+        var customer = stream.Aggregate;
         if (customer is null)
             return Problems.NotFound($"No customer \"{customerId}\". Create it with PUT /v1/customers/{{id}} first.");
         var unknown = UnknownRates(rates, customer.PriceBook is null ? null : await session.LoadAsync<Pricing.PriceBook>(Pricing.PriceBook.StreamKey(customer.PriceBook), ct));
@@ -64,10 +67,19 @@ public static class PutOverrides
 
         var set = new CustomerOverridesSet(customerId, customer.Overrides.Count + 1, parsed.Value.ToInstant(), discount, rates,
             clock.GetCurrentInstant(), Caller.Of(http).KeyId);
-        session.Events.Append(Customer.StreamKey(customerId), set);
-        await session.SaveChangesAsync(ct);
-        customer.Apply(set);
-        return Results.Json(CustomerView.Of(customer), statusCode: StatusCodes.Status201Created);
+        stream.AppendOne(set);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (EventStreamUnexpectedMaxEventIdException)
+        {
+            return Problems.Conflict("Changed concurrently",
+                $"Customer \"{customerId}\" was changed at the same moment, so these overrides were not recorded. Send them again.");
+        }
+        // Answered from the log, not from the fetched aggregate (Marten may already have applied the new event to it).
+        var saved = await session.Events.AggregateStreamAsync<Customer>(Customer.StreamKey(customerId), token: ct);
+        return Results.Json(CustomerView.Of(saved!), statusCode: StatusCodes.Status201Created);
     }
 
     /// <summary>A replacement must name a rule and a rate some version of the customer's price book has: a typo would otherwise silently change nothing.</summary>

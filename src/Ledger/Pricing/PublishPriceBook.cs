@@ -1,3 +1,4 @@
+using JasperFx.Events;
 using Ledger.Access;
 using Ledger.Hosting;
 using Ledger.Kernel;
@@ -63,7 +64,10 @@ public static class PublishPriceBook
         if (problem is not null) return Problems.BadRequest("Invalid price book", problem, field!);
 
         await using var session = store.LightweightSession();
-        var book = await session.LoadAsync<PriceBook>(PriceBook.StreamKey(priceBookId), ct);
+        // FetchForWriting: the append is checked against the version read here, so two publications at
+        // the same moment cannot both become version n (the second is refused and can be sent again).
+        var stream = await session.Events.FetchForWriting<PriceBook>(PriceBook.StreamKey(priceBookId), ct);
+        var book = stream.Aggregate;
         if (book is not null && book.Versions[0].Currency != currency)
             return Problems.Conflict("Currency cannot change", $"Price book \"{priceBookId}\" prices in {book.Versions[0].Currency}; publish another price book for {currency}.");
         var latest = book?.Versions.Max(v => v.EffectiveFrom);
@@ -75,13 +79,20 @@ public static class PublishPriceBook
 
         var published = new PriceBookVersionPublished(priceBookId, (book?.Versions.Count ?? 0) + 1, currency, effectiveFrom, rules!,
             backdated, clock.GetCurrentInstant(), Caller.Of(http).KeyId);
-        if (book is null) session.Events.StartStream<PriceBook>(PriceBook.StreamKey(priceBookId), published);
-        else session.Events.Append(PriceBook.StreamKey(priceBookId), published);
-        await session.SaveChangesAsync(ct);
+        stream.AppendOne(published);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (ex is EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException)
+        {
+            return Problems.Conflict("Published concurrently",
+                $"Another version of price book \"{priceBookId}\" was published at the same moment, so this one was not. Send it again.");
+        }
 
-        if (book is null) book = PriceBook.Create(published);
-        else book.Apply(published);
-        return Results.Json(PriceBookView.Of(book), statusCode: StatusCodes.Status201Created);
+        // Answered from the log, not from the fetched aggregate (Marten may already have applied the new event to it).
+        var saved = await session.Events.AggregateStreamAsync<PriceBook>(PriceBook.StreamKey(priceBookId), token: ct);
+        return Results.Json(PriceBookView.Of(saved!), statusCode: StatusCodes.Status201Created);
     }
 }
 

@@ -68,6 +68,34 @@ public sealed class when_a_customer_has_negotiated_overrides(LedgerFixture ledge
         await s.UsageWhenAsync(November.From, November.To, u => u.Total() == "2.43"); // (1.50 + 1.20) × 0.9
     }
 
+    [Fact]
+    public async Task the_answer_lists_every_version_of_the_overrides_once()
+    {
+        var s = await Gpt4oCustomerAsync();
+        await s.PutOverridesAsync("""{"effective_from":"2026-11-01T00:00:00Z","discount_percent":"5"}""");
+
+        var answer = await (await ledger.Client.PutJsonAsync($"/v1/customers/{s.Customer}/overrides",
+            """{"effective_from":"2026-11-15T00:00:00Z","discount_percent":"7.5"}""")).JsonAsync();
+
+        Assert.Equal([(1, "5"), (2, "7.5")], answer.GetProperty("overrides").EnumerateArray()
+            .Select(o => (o.GetProperty("version").GetInt32(), o.GetProperty("discount_percent").GetString())));
+    }
+
+    [Fact]
+    public async Task overrides_set_at_the_same_time_each_get_their_own_version_or_are_refused_as_a_409_to_send_again()
+    {
+        var s = await Gpt4oCustomerAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => ledger.Client.PutJsonAsync($"/v1/customers/{s.Customer}/overrides",
+            $$"""{"effective_from":"2026-11-{{i:00}}T00:00:00Z","discount_percent":"{{i}}"}""")));
+
+        foreach (var response in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+            Assert.Contains("again", (await AssertProblemAsync(response, HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+        var versions = (await (await ledger.Client.GetAsync($"/v1/customers/{s.Customer}")).JsonAsync()).GetProperty("overrides")
+            .EnumerateArray().Select(o => o.GetProperty("version").GetInt32()).Order();
+        Assert.Equal(Enumerable.Range(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created)), versions);
+    }
+
     [Theory]
     [InlineData("""{"effective_from":"2026-11-01T00:00:00Z","discount_percent":"150"}""", "discount_percent")]
     [InlineData("""{"effective_from":"2026-11-01T00:00:00Z","discount_percent":10}""", "discount_percent")]

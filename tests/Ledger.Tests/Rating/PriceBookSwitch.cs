@@ -1,3 +1,4 @@
+using System.Net;
 using Ledger.Tests.Support;
 using NodaTime;
 using static Ledger.Tests.Rating.RatingScenario;
@@ -47,5 +48,20 @@ public sealed class when_a_customer_switches_price_book_mid_period(LedgerFixture
 
         await s.UsageWhenAsync(November.From, November.To, u => u.Total() == "7.00");
         Assert.Equal(new decimal?[] { 2.00m, 2.00m, 3.00m }, (await s.RowsAsync()).Select(r => r.Amount));
+    }
+
+    [Fact]
+    public async Task two_switches_at_the_same_time_are_recorded_one_after_the_other_or_refused_as_a_409_to_send_again()
+    {
+        var s = new RatingScenario(ledger);
+        var books = Enumerable.Range(0, 6).Select(_ => NewBook()).ToList();
+        await s.PutCustomerAsync("{}");
+
+        var responses = await Task.WhenAll(books.Select(b => ledger.Client.PutJsonAsync($"/v1/customers/{s.Customer}", $$"""{"price_book":"{{b}}"}""")));
+
+        foreach (var response in responses.Where(r => r.StatusCode != HttpStatusCode.OK))
+            Assert.Contains("again", (await LedgerProbes.AssertProblemAsync(response, HttpStatusCode.Conflict)).GetProperty("detail").GetString());
+        var history = (await (await ledger.Client.GetAsync($"/v1/customers/{s.Customer}")).JsonAsync()).GetProperty("price_book_history");
+        Assert.Equal(1 + responses.Count(r => r.StatusCode == HttpStatusCode.OK), history.GetArrayLength());
     }
 }
