@@ -34,6 +34,7 @@ public static class PutOverrides
     [ProducesResponseType<CustomerView>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
     public static async Task<IResult> Put(string customerId, PutOverridesRequest request, HttpContext http,
         IDocumentStore store, IClock clock, CancellationToken ct)
     {
