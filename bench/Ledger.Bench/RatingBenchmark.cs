@@ -40,7 +40,7 @@ public static class RatingBenchmark
         using var daemon = await store.BuildProjectionDaemonAsync();
         var clock = Stopwatch.StartNew();
         await daemon.StartAgentAsync("rating:All", CancellationToken.None);
-        await daemon.WaitForNonStaleData(TimeSpan.FromMinutes(10));
+        await CaughtUpAsync(target.ConnectionString);
         clock.Stop();
         var rated = await CountRatedAsync(target.ConnectionString);
         Console.WriteLine($"rating throughput (catch-up, rating shard alone): {rated / clock.Elapsed.TotalSeconds:N0} events/s ({rated:N0} rows in {clock.Elapsed.TotalSeconds:N1} s)");
@@ -129,7 +129,11 @@ public static class RatingBenchmark
             await PostAsync(http, one);
             var acked = Stopwatch.GetTimestamp();
             total += 2.50m;
-            while (await TotalAsync(http, customer) < total) await Task.Delay(2);
+            while (await TotalAsync(http, customer) < total)
+            {
+                if (Stopwatch.GetElapsedTime(acked) > TimeSpan.FromSeconds(60)) throw new TimeoutException("a probe event was not rated within 60 s");
+                await Task.Delay(2);
+            }
             latencies.Add(Stopwatch.GetElapsedTime(acked).TotalMilliseconds);
             var wait = TimeSpan.FromMilliseconds(50) - Stopwatch.GetElapsedTime(started);
             if (wait > TimeSpan.Zero) await Task.Delay(wait);
@@ -149,6 +153,20 @@ public static class RatingBenchmark
         await using var db = NpgsqlDataSource.Create(connectionString);
         await using var cmd = db.CreateCommand("analyze ledger.mt_events; analyze ledger.mt_streams; analyze ledger.rated_usage");
         await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Waits until the rating shard's recorded position reaches the last event in the log.</summary>
+    private static async Task CaughtUpAsync(string connectionString)
+    {
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        while (true)
+        {
+            await using var cmd = db.CreateCommand("""
+                select coalesce((select last_seq_id from ledger.mt_event_progression where name = 'rating:All'), 0) >= (select max(seq_id) from ledger.mt_events)
+                """);
+            if ((bool)(await cmd.ExecuteScalarAsync())!) return;
+            await Task.Delay(20);
+        }
     }
 
     private static async Task<long> CountRatedAsync(string connectionString)

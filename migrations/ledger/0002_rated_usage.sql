@@ -31,3 +31,12 @@ create table if not exists ledger.rating_tiers (
     total        numeric not null,
     primary key (customer_id, period_start, price_book, rule_id, meter)
 );
+
+-- Rated spend per customer and quarter hour (UTC): budgets sum a month or a day in any time zone
+-- (every zone's offset is a whole number of quarter hours) without reading each rated event.
+create table if not exists ledger.rated_spend (
+    customer_id text not null,
+    bucket      timestamptz not null,
+    amount      numeric not null,
+    primary key (customer_id, bucket)
+);

@@ -7,7 +7,12 @@ namespace Ledger.Customers;
 public enum BudgetPeriod { Month, Day }
 
 /// <summary>A spending budget: alert when spend in the period crosses each threshold (a fraction of the amount).</summary>
-public sealed record Budget(Money Amount, BudgetPeriod Period, IReadOnlyList<decimal> AlertThresholds);
+public sealed record Budget(Money Amount, BudgetPeriod Period, IReadOnlyList<decimal> AlertThresholds)
+{
+    /// <summary>Same amount, period and thresholds (a record compares its list by reference).</summary>
+    public static bool Same(Budget? a, Budget? b) =>
+        a is null ? b is null : b is not null && a.Amount == b.Amount && a.Period == b.Period && a.AlertThresholds.SequenceEqual(b.AlertThresholds);
+}
 
 /// <summary>
 /// A customer's billing terms were set (first time: the customer is created). Each PUT that changes
@@ -36,6 +41,9 @@ public sealed record CustomerOverridesSet(
     Instant SetAt,
     string SetBy);
 
+/// <summary>The budget a customer had from <see cref="From"/> (recorded time) on; null: none.</summary>
+public sealed record BudgetAssignment(Instant From, Budget? Budget);
+
 /// <summary>The price book a customer was assigned from <see cref="From"/> (business time) on.</summary>
 public sealed record PriceBookAssignment(Instant From, string? PriceBook);
 
@@ -53,6 +61,8 @@ public sealed partial class Customer
     /// <summary>Every price book assignment, oldest first: rating uses the one in force at an event's time.</summary>
     public List<PriceBookAssignment> PriceBooks { get; set; } = [];
     public List<CustomerOverridesSet> Overrides { get; set; } = [];
+    /// <summary>Every budget change, oldest first: usage is checked against the budget in force when it was recorded.</summary>
+    public List<BudgetAssignment> Budgets { get; set; } = [];
     public Instant UpdatedAt { get; set; }
 
     public static string StreamKey(string customerId) => $"customer/{customerId}";
@@ -74,6 +84,13 @@ public sealed partial class Customer
     /// <summary>The first assignment of a price book: it prices all earlier usage too.</summary>
     public PriceBookAssignment? FirstPriceBook => PriceBooks.FirstOrDefault(p => p.PriceBook is not null);
 
+    /// <summary>
+    /// The budget in force when the ledger recorded usage at <paramref name="recordedAt"/>: an alert is
+    /// due when usage recorded under a budget reaches it, so a budget changed later never raises alerts
+    /// about usage recorded before (live or in a rebuild alike). None before the customer existed.
+    /// </summary>
+    public Budget? BudgetAt(Instant recordedAt) => Budgets.LastOrDefault(b => b.From <= recordedAt)?.Budget;
+
     /// <summary>The overrides in force at <paramref name="at"/>: the latest effective_from not after it (a later version wins a tie).</summary>
     public CustomerOverridesSet? OverridesAt(Instant at) =>
         Overrides.Where(o => o.EffectiveFrom <= at).OrderBy(o => o.EffectiveFrom).ThenBy(o => o.Version).LastOrDefault();
@@ -82,6 +99,8 @@ public sealed partial class Customer
     {
         if (PriceBooks.Count == 0 || PriceBooks[^1].PriceBook != e.PriceBook)
             PriceBooks.Add(new PriceBookAssignment(e.SetAt, e.PriceBook));
+        if (Budgets.Count == 0 || !Budget.Same(Budgets[^1].Budget, e.Budget))
+            Budgets.Add(new BudgetAssignment(e.SetAt, e.Budget));
         Currency = e.Currency;
         TimeZone = e.TimeZone;
         PriceBook = e.PriceBook;

@@ -108,6 +108,5 @@ public static class PutCustomer
 
     private static bool Unchanged(Customer c, CustomerTermsSet t) =>
         c.Currency == t.Currency && c.TimeZone == t.TimeZone && c.PriceBook == t.PriceBook &&
-        (c.Budget is null ? t.Budget is null : t.Budget is not null && c.Budget.Amount == t.Budget.Amount &&
-            c.Budget.Period == t.Budget.Period && c.Budget.AlertThresholds.SequenceEqual(t.Budget.AlertThresholds));
+        Budget.Same(c.Budget, t.Budget);
 }

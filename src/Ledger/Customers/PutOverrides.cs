@@ -29,8 +29,9 @@ public static class PutOverrides
     [Requires(Scopes.BillingWrite)]
     [Tags("Customers"), EndpointSummary("Set a customer's negotiated terms from an instant on")]
     [EndpointDescription("effective_from (RFC 3339, business time), discount_percent (decimal string, 0–100, off every rated amount), " +
-        "rules: { rule id: { rate name: replacement rate } }. Each PUT records a new version that replaces the previous one from " +
-        "effective_from on; usage from then on is rated again. Send {\"effective_from\": …} alone to end overrides.")]
+        "rules: { rule id: { rate name: replacement rate } }. Each PUT records a new version; usage is priced by the version with the " +
+        "latest effective_from not after its time (a later version wins a tie), and usage from the start of the billing period " +
+        "containing effective_from is rated again. Send {\"effective_from\": …} alone to end overrides from then on.")]
     [ProducesResponseType<CustomerView>(StatusCodes.Status201Created)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]

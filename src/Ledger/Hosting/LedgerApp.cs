@@ -76,6 +76,7 @@ public static class LedgerApp
             .UseLightweightSessions()
             .IntegrateWithWolverine()
             .AddProjectionWithServices<RatingProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, RatingProjection.Configure)
+            .PublishEventsToWolverine(BudgetAlerts.Subscription, BudgetAlerts.Relay)
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
         services.AddSingleton<RatedUsageStore>();

@@ -15,19 +15,20 @@ namespace Ledger.Rating;
 /// </summary>
 public sealed class RatedUsageStore(NpgsqlDataSource db)
 {
-    /// <summary>The customer's usage events rated before, from <paramref name="from"/> on, in ledger order.</summary>
-    public async Task<List<(long Sequence, UsageRecorded Usage)>> LoadForReratingAsync(string customerId, Instant from, CancellationToken ct)
+    /// <summary>The customer's usage events rated before, from <paramref name="from"/> on, in ledger order, with the amount stored for each (null when not rated).</summary>
+    public async Task<List<(long Sequence, UsageRecorded Usage, decimal? Stored)>> LoadForReratingAsync(string customerId, Instant from, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            select e.seq_id, e.data from ledger.rated_usage r join ledger.mt_events e on e.seq_id = r.seq
+            select e.seq_id, e.data, r.amount from ledger.rated_usage r join ledger.mt_events e on e.seq_id = r.seq
             where r.customer_id = $1 and r.usage_at >= $2 order by r.seq
             """);
         cmd.Parameters.Add(new() { Value = customerId });
         cmd.Parameters.Add(new() { Value = from.ToDateTimeOffset() });
-        var rows = new List<(long, UsageRecorded)>();
+        var rows = new List<(long, UsageRecorded, decimal?)>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            rows.Add((reader.GetInt64(0), System.Text.Json.JsonSerializer.Deserialize<UsageRecorded>(reader.GetString(1), RatingJson.Options)!));
+            rows.Add((reader.GetInt64(0), System.Text.Json.JsonSerializer.Deserialize<UsageRecorded>(reader.GetString(1), RatingJson.Options)!,
+                reader.IsDBNull(2) ? null : reader.GetDecimal(2)));
         return rows;
     }
 
@@ -77,6 +78,57 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
             totals.Select(t => t.Key.CustomerId).ToArray(), totals.Select(t => t.Key.PeriodStart.ToDateTimeOffset()).ToArray(),
             totals.Select(t => t.Key.PriceBook).ToArray(), totals.Select(t => t.Key.RuleId).ToArray(),
             totals.Select(t => t.Key.Meter).ToArray(), totals.Select(t => t.Total).ToArray());
+    }
+
+    /// <summary>Rated spend starts a bucket every quarter hour (UTC).</summary>
+    public static Instant SpendBucket(Instant at) => Instant.FromUnixTimeTicks(at.ToUnixTimeTicks() - Mod(at.ToUnixTimeTicks(), QuarterHourTicks));
+
+    private const long QuarterHourTicks = 15 * NodaConstants.TicksPerMinute;
+    private static long Mod(long a, long m) => (a % m + m) % m;
+
+    /// <summary>Adds the batch's changes of rated spend to their quarter-hour buckets.</summary>
+    public static void QueueSpend(IDocumentOperations ops, IReadOnlyDictionary<(string Customer, Instant Bucket), decimal> deltas)
+    {
+        var changed = deltas.Where(d => d.Value != 0).ToList();
+        if (changed.Count == 0) return;
+        ops.QueueSqlCommand("""
+            insert into ledger.rated_spend (customer_id, bucket, amount)
+            select * from unnest(?::text[], ?::timestamptz[], ?::numeric[])
+            on conflict (customer_id, bucket) do update set amount = rated_spend.amount + excluded.amount
+            """,
+            changed.Select(d => d.Key.Customer).ToArray(), changed.Select(d => d.Key.Bucket.ToDateTimeOffset()).ToArray(),
+            changed.Select(d => d.Value).ToArray());
+    }
+
+    /// <summary>Stored spend per (customer, period): the sum of its quarter-hour buckets.</summary>
+    public async Task<Dictionary<(string, Interval), decimal>> StoredSpendAsync(IReadOnlyList<(string Customer, Interval Period)> keys, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select p.c, p.f, p.t, coalesce(sum(s.amount), 0)
+            from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) as p(c, f, t)
+            left join ledger.rated_spend s on s.customer_id = p.c and s.bucket >= p.f and s.bucket < p.t
+            group by p.c, p.f, p.t
+            """);
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.Customer).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.Period.Start.ToDateTimeOffset()).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.Period.End.ToDateTimeOffset()).ToArray() });
+        var spend = new Dictionary<(string, Interval), decimal>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            spend[(reader.GetString(0), new Interval(Instant.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(1)), Instant.FromDateTimeOffset(reader.GetFieldValue<DateTimeOffset>(2))))] = reader.GetDecimal(3);
+        return spend;
+    }
+
+    /// <summary>Which of these event streams exist already (facts recorded once, such as budget alerts).</summary>
+    public async Task<HashSet<string>> ExistingStreamsAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
+    {
+        var existing = new HashSet<string>();
+        if (keys.Count == 0) return existing;
+        await using var cmd = db.CreateCommand("select id from ledger.mt_streams where id = any($1)");
+        cmd.Parameters.Add(new() { Value = keys.ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) existing.Add(reader.GetString(0));
+        return existing;
     }
 
     /// <summary>Inserts or replaces the rows of one batch with one statement.</summary>

@@ -11,6 +11,8 @@ namespace Ledger.Rating;
 internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store, Rater rater)
 {
     private readonly Dictionary<long, RatedRow> _rows = new();
+    /// <summary>The amount already stored for rows rated again (absent: a new row, or one stored without an amount).</summary>
+    private readonly Dictionary<long, decimal> _stored = new();
     private readonly Dictionary<string, Customer?> _customers = new();
     private readonly Dictionary<string, PriceBook?> _books = new();
     private readonly TierCounters _tiers = new();
@@ -62,8 +64,10 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         if (customer is null) return;
         var start = from is { } at ? BillingPeriods.MonthOf(at, BillingPeriods.Zone(customer.TimeZone)).Start : Beginning;
         var earlier = await store.LoadForReratingAsync(customerId, start, ct);
+        foreach (var (sequence, _, stored) in earlier)
+            if (stored is { } amount) _stored[sequence] = amount;
         var pending = _rows.Values.Where(r => r.Usage.CustomerId == customerId && r.Usage.UsageAt >= start).Select(r => (r.Sequence, r.Usage));
-        var usage = earlier.Concat(pending).DistinctBy(r => r.Sequence).OrderBy(r => r.Sequence).ToList();
+        var usage = earlier.Select(r => (r.Sequence, r.Usage)).Concat(pending).DistinctBy(r => r.Sequence).OrderBy(r => r.Sequence).ToList();
 
         _tiers.Reset(customerId, start);
         RatedUsageStore.QueueTierReset(ops, customerId, start);
@@ -93,10 +97,25 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         return customers;
     }
 
-    /// <summary>Queues the batch's rows and tier totals into the daemon's transaction.</summary>
-    public void Queue()
+    /// <summary>How the batch changes each customer's rated spend, per quarter-hour bucket of usage time.</summary>
+    public Dictionary<(string Customer, Instant Bucket), decimal> SpendChanges()
+    {
+        var deltas = new Dictionary<(string, Instant), decimal>();
+        foreach (var row in _rows.Values)
+        {
+            var delta = (row.Amount ?? 0m) - _stored.GetValueOrDefault(row.Sequence);
+            if (delta == 0) continue;
+            var key = (row.Usage.CustomerId, RatedUsageStore.SpendBucket(row.Usage.UsageAt));
+            deltas[key] = deltas.GetValueOrDefault(key) + delta;
+        }
+        return deltas;
+    }
+
+    /// <summary>Queues the batch's rows, spend and tier totals into the daemon's transaction.</summary>
+    public void Queue(IReadOnlyDictionary<(string Customer, Instant Bucket), decimal> spend)
     {
         RatedUsageStore.QueueRows(ops, _rows.Values);
+        RatedUsageStore.QueueSpend(ops, spend);
         RatedUsageStore.QueueTierTotals(ops, _tiers.TakeChanges());
     }
 

@@ -31,6 +31,7 @@ public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets)
         projection.Options.BatchSize = 5_000;
         projection.Options.DeleteDataInTableOnTeardown("ledger.rated_usage");
         projection.Options.DeleteDataInTableOnTeardown("ledger.rating_tiers");
+        projection.Options.DeleteDataInTableOnTeardown("ledger.rated_spend");
     }
 
     public async Task ApplyAsync(IDocumentOperations ops, IReadOnlyList<IEvent> events, CancellationToken ct)
@@ -56,7 +57,8 @@ public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets)
                     break;
             }
         }
-        batch.Queue();
-        await budgets.CheckAsync(ops, batch.Rows, batch.Customers, ct);
+        var spend = batch.SpendChanges();
+        batch.Queue(spend);
+        await budgets.CheckAsync(ops, batch.Rows, batch.Customers, spend, ct);
     }
 }
