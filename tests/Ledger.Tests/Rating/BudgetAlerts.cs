@@ -1,4 +1,5 @@
 using Ledger.Tests.Support;
+using NodaTime;
 using static Ledger.Tests.Rating.RatingScenario;
 
 namespace Ledger.Tests.Rating;
@@ -6,6 +7,7 @@ namespace Ledger.Tests.Rating;
 [Collection(LedgerCollection.Name)]
 public sealed class when_spend_reaches_budget_thresholds(LedgerFixture ledger)
 {
+    private static readonly (DateTimeOffset From, DateTimeOffset To) October = (At("2026-10-01T00:00:00Z"), At("2026-11-01T00:00:00Z"));
     private static readonly (DateTimeOffset From, DateTimeOffset To) November = (At("2026-11-01T00:00:00Z"), At("2026-12-01T00:00:00Z"));
 
     private async Task<RatingScenario> CustomerWithBudgetAsync()
@@ -97,5 +99,32 @@ public sealed class when_spend_reaches_budget_thresholds(LedgerFixture ledger)
 
         var alert = Assert.Single(await AlertsAsync(s.Customer)); // October reached half, November (4.00) did not
         Assert.StartsWith($"budget-alert/{s.Customer}/2026-10-01T00:00:00Z/", alert.Stream);
+    }
+
+    [Fact]
+    public async Task a_lowered_budget_raises_no_alert_about_usage_recorded_under_the_old_one_live_or_after_a_rebuild()
+    {
+        var s = new RatingScenario(ledger);
+        await s.PublishAsync(FlatBook("2026-01-01T00:00:00Z", "1.00", per: "1")); // one dollar per input token
+        await s.PutCustomerAtAsync(Instant.FromUtc(2026, 10, 1, 0, 0), $$$"""
+            {"price_book":"{{{s.Book}}}","budget":{"amount":"100.00","period":"month","alert_thresholds":[1.0]}}
+            """);
+
+        await s.SendRecordedAtAsync(Instant.FromUtc(2026, 10, 20, 12, 0), At("2026-10-20T10:00:00Z"), new { model = "m", input_tokens = 60 });
+        await s.UsageWhenAsync(October.From, October.To, u => u.Total() == "60.00");
+        Assert.Empty(await AlertsAsync(s.Customer));
+
+        // 60.00 is above the new budget, but all of October's usage was recorded under the old one
+        await s.PutCustomerAtAsync(Instant.FromUtc(2026, 11, 2, 0, 0), """{"budget":{"amount":"50.00","period":"month","alert_thresholds":[1.0]}}""");
+        await s.UsageCaughtUpAsync(October.From, November.To);
+        Assert.Empty(await AlertsAsync(s.Customer));
+
+        await RebuildRatingsAsync(ledger);
+        Assert.Equal("60.00", (await s.UsageCaughtUpAsync(October.From, October.To)).Total());
+        Assert.Empty(await AlertsAsync(s.Customer));
+
+        await s.SendRecordedAtAsync(Instant.FromUtc(2026, 11, 10, 12, 0), At("2026-11-10T10:00:00Z"), new { model = "m", input_tokens = 50 });
+        await s.UsageWhenAsync(November.From, November.To, u => u.Total() == "50.00");
+        Assert.Equal([($"budget-alert/{s.Customer}/2026-11-01T00:00:00Z/1", 1.0m, 50.00m)], await AlertsAsync(s.Customer));
     }
 }

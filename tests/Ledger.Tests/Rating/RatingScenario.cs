@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using JasperFx.Events.Daemon;
+using Ledger.Rating;
 using Ledger.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using static Ledger.Tests.Support.RatingProbes;
 
@@ -72,6 +75,21 @@ public sealed class RatingScenario(LedgerFixture ledger)
         return id;
     }
 
+    /// <summary>Sends one usage event with the ledger clock at <paramref name="recordedAt"/>, so it is recorded at that instant.</summary>
+    public async Task<string> SendRecordedAtAsync(Instant recordedAt, DateTimeOffset time, object data)
+    {
+        var original = ledger.Clock.GetCurrentInstant();
+        try
+        {
+            ledger.Clock.Reset(recordedAt);
+            return await SendAsync(time, data);
+        }
+        finally
+        {
+            ledger.Clock.Reset(original);
+        }
+    }
+
     public static DateTimeOffset At(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal);
 
     private static string Rfc3339(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
@@ -92,6 +110,22 @@ public sealed class RatingScenario(LedgerFixture ledger)
 
     /// <summary>The amount of the usage in the one second from <paramref name="at"/>, once rating has caught up.</summary>
     public async Task<string> AmountAtAsync(DateTimeOffset at) => (await UsageCaughtUpAsync(at, at.AddSeconds(1))).Total();
+
+    /// <summary>
+    /// Rebuilds the rating projection in the host's own daemon, which hard-stops its running rating shard
+    /// before tearing the tables down, so nothing else writes the rows meanwhile (a second daemon from
+    /// <c>BuildProjectionDaemonAsync</c> would race the host's, both writing rows and progress). The
+    /// daemon leaves the shard stopped after a rebuild: start it again and wait until it has caught up.
+    /// </summary>
+    public static async Task RebuildRatingsAsync(LedgerFixture ledger)
+    {
+        var daemon = ledger.Factory.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
+        await daemon.RebuildProjectionAsync(RatingProjection.Name, TimeSpan.FromMinutes(3), CancellationToken.None);
+        await daemon.StartAgentAsync(RatingProjection.Name, CancellationToken.None);
+        var probe = new RatingScenario(ledger);
+        await probe.PutCustomerAsync("{}");
+        await probe.UsageCaughtUpAsync(At("2026-10-01T00:00:00Z"), At("2026-12-01T00:00:00Z"));
+    }
 
     /// <summary>The last sequence number of the event log.</summary>
     public async Task<long> PositionAsync()

@@ -1,7 +1,4 @@
-using JasperFx.Events.Daemon;
-using Ledger.Rating;
 using Ledger.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using static Ledger.Tests.Rating.RatingScenario;
 using static Ledger.Tests.Support.RatingProbes;
 
@@ -55,28 +52,12 @@ public sealed class when_the_rating_projection_is_rebuilt(LedgerFixture ledger)
             await cmd.ExecuteNonQueryAsync();
         }
 
-        await RebuildAsync();
+        await RebuildRatingsAsync(ledger);
 
         var after = await SnapshotAsync(scenarios);
         Assert.Equal(before.Rows, after.Rows);
         Assert.Equal(before.Tiers, after.Tiers);
         Assert.Equal(before.Alerts, after.Alerts);
-    }
-
-    /// <summary>
-    /// Rebuilds in the host's own daemon, which hard-stops its running rating shard before tearing the
-    /// tables down, so nothing else writes the rows meanwhile (a second daemon from
-    /// <c>BuildProjectionDaemonAsync</c> would race the host's, both writing rows and progress). The
-    /// daemon leaves the shard stopped after a rebuild: start it again and wait until it has caught up.
-    /// </summary>
-    private async Task RebuildAsync()
-    {
-        var daemon = ledger.Factory.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
-        await daemon.RebuildProjectionAsync(RatingProjection.Name, TimeSpan.FromMinutes(3), CancellationToken.None);
-        await daemon.StartAgentAsync(RatingProjection.Name, CancellationToken.None);
-        var probe = new RatingScenario(ledger);
-        await probe.PutCustomerAsync("{}");
-        await probe.UsageCaughtUpAsync(Autumn.From, Autumn.To);
     }
 
     private sealed record Snapshot(List<string> Rows, List<string> Tiers, List<string> Alerts);
