@@ -92,8 +92,14 @@ public sealed partial class Customer
     public Budget? BudgetAt(Instant recordedAt) => Budgets.LastOrDefault(b => b.From <= recordedAt)?.Budget;
 
     /// <summary>The overrides in force at <paramref name="at"/>: the latest effective_from not after it (a later version wins a tie).</summary>
-    public CustomerOverridesSet? OverridesAt(Instant at) =>
-        Overrides.Where(o => o.EffectiveFrom <= at).OrderBy(o => o.EffectiveFrom).ThenBy(o => o.Version).LastOrDefault();
+    public CustomerOverridesSet? OverridesAt(Instant at)
+    {
+        CustomerOverridesSet? best = null; // a loop, not a sort: this runs for every rated event
+        foreach (var o in Overrides)
+            if (o.EffectiveFrom <= at && (best is null || o.EffectiveFrom > best.EffectiveFrom || (o.EffectiveFrom == best.EffectiveFrom && o.Version > best.Version)))
+                best = o;
+        return best;
+    }
 
     private Customer With(CustomerTermsSet e)
     {

@@ -70,9 +70,19 @@ public sealed class Rater
     }
 
     /// <summary>The matching rule with the most conditions; publishing guarantees there is no tie.</summary>
-    public static PriceRule? MostSpecificMatch(IReadOnlyList<PriceRule> rules, IReadOnlyDictionary<string, string> dimensions) =>
-        rules.Where(r => r.Match.All(m => dimensions.TryGetValue(m.Key, out var v) && v == m.Value))
-            .MaxBy(r => r.Match.Count);
+    public static PriceRule? MostSpecificMatch(IReadOnlyList<PriceRule> rules, IReadOnlyDictionary<string, string> dimensions)
+    {
+        PriceRule? best = null;
+        foreach (var rule in rules)
+        {
+            if (best is not null && rule.Match.Count <= best.Match.Count) continue;
+            var matches = true;
+            foreach (var (key, value) in rule.Match)
+                if (!dimensions.TryGetValue(key, out var actual) || actual != value) { matches = false; break; }
+            if (matches) best = rule;
+        }
+        return best;
+    }
 
     /// <summary>One line per meter of the event: priced meters at their (flat or tiered) rate, the others at zero.</summary>
     private static List<RatedLine> BySum(UsageRecorded usage, Customer customer, string bookId, PriceRule rule,

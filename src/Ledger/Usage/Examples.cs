@@ -29,6 +29,9 @@ internal static class Examples
         {"event":{"specversion":"1.0","type":"ai.usage","source":"//api.example.com/inference","id":"req_8f1c2a",
                   "subject":"customer-42","time":"2026-11-27T10:00:00Z","datacontenttype":"application/json",
                   "data":{"model":"gpt-4o","mode":"realtime","input_tokens":1200,"output_tokens":350,"cached_input_tokens":0}},
-         "ledger":{"sequence":1042,"recorded_at":"2026-11-27T10:00:00.412Z","stream":"usage-batch/0193...","content_hash":"t3q1VtrB..."}}
+         "ledger":{"sequence":1042,"recorded_at":"2026-11-27T10:00:00.412Z","stream":"usage-batch/0193...","content_hash":"t3q1VtrB..."},
+         "rating":{"status":"rated","amount":"0.0065","currency":"USD","price_book":"standard","price_version":3,"rule":"gpt-4o",
+                   "lines":[{"meter":"input_tokens","quantity":1200,"amount":0.003},{"meter":"output_tokens","quantity":350,"amount":0.0035},
+                            {"meter":"cached_input_tokens","quantity":0,"amount":0}]}}
         """;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Ledger.Tests.Support;
+using static Ledger.Tests.Support.LedgerProbes;
 using static Ledger.Tests.Support.RatingProbes;
 
 namespace Ledger.Tests.Rating;
@@ -52,6 +53,26 @@ public sealed class when_usage_reaches_the_rating_projection(LedgerFixture ledge
 
         var usage = await ledger.Client.UsageWhenAsync(customer, Window, u => u.Total() == "2.50");
         Assert.Equal(0, usage.GetProperty("waiting").GetProperty("unassigned").GetInt64());
+    }
+
+    [Fact]
+    public async Task looking_up_an_event_shows_its_price_the_terms_that_produced_it_and_the_amount_per_meter()
+    {
+        var (customer, book) = await CustomerWithGpt4oBook();
+        var source = CloudEvents.NewSource("lookup");
+        await ledger.Client.PostBatchAsync([Event(source, "e1", customer, November,
+            new { model = "gpt-4o", mode = "realtime", input_tokens = 1_200_000, cached_input_tokens = 400_000, output_tokens = 300_000 })]);
+        await ledger.Client.UsageWhenAsync(customer, Window, u => u.Total() == "5.50");
+
+        var rating = (await ledger.Client.StoredEventAsync(source, "e1")).GetProperty("rating");
+
+        Assert.Equal("rated", rating.GetProperty("status").GetString());
+        Assert.Equal("5.50", rating.GetProperty("amount").GetString());
+        Assert.Equal((book, 1, "gpt-4o"), (rating.GetProperty("price_book").GetString(), rating.GetProperty("price_version").GetInt32(), rating.GetProperty("rule").GetString()));
+        var lines = rating.GetProperty("lines").EnumerateArray().ToDictionary(l => l.GetProperty("meter").GetString()!, l => l.GetProperty("amount").GetDecimal());
+        Assert.Equal(3.00m, lines["input_tokens"]);
+        Assert.Equal(-0.50m, lines["cached_input_tokens"]);
+        Assert.Equal(3.00m, lines["output_tokens"]);
     }
 
     private async Task WaitForWaitingAsync(string customer, string status)
