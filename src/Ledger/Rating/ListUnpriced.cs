@@ -10,7 +10,7 @@ namespace Ledger.Rating;
 
 /// <summary>A usage event still waiting for an amount, and why.</summary>
 public sealed record WaitingEvent(long Sequence, string Customer, string Source, string Id, Instant Time, Instant RecordedAt,
-    string Status, string Reason, JsonElement Dimensions, JsonElement Lines);
+    string Status, string Reason, JsonElement Dimensions, IReadOnlyDictionary<string, decimal> Meters);
 
 public sealed record WaitingPage(IReadOnlyList<WaitingEvent> Events, long? NextAfter);
 
@@ -46,7 +46,8 @@ public static class ListUnpriced
         while (await reader.ReadAsync(ct))
             events.Add(new WaitingEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
                 Instant.FromDateTimeUtc(reader.GetDateTime(4)), Instant.FromDateTimeUtc(reader.GetDateTime(5)), reader.GetString(6), reader.GetString(7),
-                JsonDocument.Parse(reader.GetString(8)).RootElement, JsonDocument.Parse(reader.GetString(9)).RootElement));
+                JsonDocument.Parse(reader.GetString(8)).RootElement.Clone(),
+                JsonSerializer.Deserialize<List<Pricing.RatedLine>>(reader.GetString(9), RatingJson.Options)!.ToDictionary(l => l.Meter, l => l.Quantity)));
         var more = events.Count > take;
         if (more) events.RemoveAt(take);
         return Results.Json(new WaitingPage(events, more ? events[^1].Sequence : null));

@@ -4,12 +4,15 @@ using Npgsql;
 
 namespace Ledger.Rating;
 
+/// <summary>One meter of a rated event: its quantity and, once rated, its amount (an exact decimal string, like all money).</summary>
+public sealed record LineView(string Meter, decimal Quantity, string? Amount);
+
 /// <summary>
 /// What rating made of one event: the price and exactly which terms produced it, the amount per
 /// meter, or why it waits. Status <c>pending</c> until the rating projection has reached the event.
 /// </summary>
 public sealed record RatingView(string Status, string? Amount, string? Currency, string? PriceBook, int? PriceVersion, string? Rule,
-    int? OverrideVersion, string? Reason, JsonElement? Lines)
+    int? OverrideVersion, string? Reason, IReadOnlyList<LineView>? Lines)
 {
     public static readonly RatingView Pending = new("pending", null, null, null, null, null, null, "rating has not reached this event yet", null);
 
@@ -26,8 +29,10 @@ public sealed record RatingView(string Status, string? Amount, string? Currency,
         string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
         int? Number(int i) => reader.IsDBNull(i) ? null : reader.GetInt32(i);
         var currency = Text(2);
-        return new RatingView(reader.GetString(0),
-            reader.IsDBNull(1) || currency is null ? null : new Money(reader.GetDecimal(1), currency).ToExactString(),
-            currency, Text(3), Number(4), Text(5), Number(6), Text(7), JsonDocument.Parse(reader.GetString(8)).RootElement.Clone());
+        var rated = !reader.IsDBNull(1) && currency is not null;
+        var lines = JsonSerializer.Deserialize<List<Pricing.RatedLine>>(reader.GetString(8), RatingJson.Options)!
+            .Select(l => new LineView(l.Meter, l.Quantity, rated ? new Money(l.Amount, currency!).ToExactString() : null)).ToList();
+        return new RatingView(reader.GetString(0), rated ? new Money(reader.GetDecimal(1), currency!).ToExactString() : null,
+            currency, Text(3), Number(4), Text(5), Number(6), Text(7), lines);
     }
 }

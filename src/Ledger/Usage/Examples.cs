@@ -31,7 +31,7 @@ internal static class Examples
                   "data":{"model":"gpt-4o","mode":"realtime","input_tokens":1200,"output_tokens":350,"cached_input_tokens":0}},
          "ledger":{"sequence":1042,"recorded_at":"2026-11-27T10:00:00.412Z","stream":"usage-batch/0193...","content_hash":"t3q1VtrB..."},
          "rating":{"status":"rated","amount":"0.0065","currency":"USD","price_book":"standard","price_version":3,"rule":"gpt-4o",
-                   "lines":[{"meter":"input_tokens","quantity":1200,"amount":0.003},{"meter":"output_tokens","quantity":350,"amount":0.0035},
-                            {"meter":"cached_input_tokens","quantity":0,"amount":0}]}}
+                   "lines":[{"meter":"input_tokens","quantity":1200,"amount":"0.003"},{"meter":"output_tokens","quantity":350,"amount":"0.0035"},
+                            {"meter":"cached_input_tokens","quantity":0,"amount":"0.00"}]}}
         """;
 }
