@@ -15,12 +15,12 @@ namespace Ledger.Budgets;
 /// </summary>
 public sealed class BudgetWatch(RatedUsageStore store)
 {
-    public async Task CheckAsync(IDocumentOperations ops, IReadOnlyCollection<RatedRow> rows, IReadOnlyDictionary<string, Customer?> customers,
+    public async Task CheckAsync(IDocumentOperations ops, IReadOnlyCollection<RatedRow> rows, RatingTerms terms,
         IReadOnlyDictionary<(string Customer, Instant Bucket), decimal> spendChanges, CancellationToken ct)
     {
         // Each rated row is checked against the budget in force when it was recorded, in that budget's period.
         var touched = rows.Where(r => r.Outcome is Pricing.Rated)
-            .Select(r => (Row: r, Customer: customers.GetValueOrDefault(r.Usage.CustomerId)))
+            .Select(r => (Row: r, Customer: terms.CustomerOf(r.Usage.CustomerId)))
             .Select(x => (x.Row, x.Customer, Budget: x.Customer?.BudgetAt(x.Row.Usage.RecordedAt)))
             .Where(x => x.Budget is not null)
             .GroupBy(x => (x.Row.Usage.CustomerId, Period: BillingPeriods.Of(x.Budget!.Period, x.Row.Usage.UsageAt, BillingPeriods.Zone(x.Customer!.TimeZone))))

@@ -80,6 +80,7 @@ public static class LedgerApp
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
         services.AddSingleton<RatedUsageStore>();
+        services.AddSingleton<RatingTerms>();
         services.AddSingleton<BudgetWatch>();
         services.AddSingleton<ApiKeyRing>();
         services.AddHostedService<ApiKeyUsageWriter>();

@@ -14,9 +14,10 @@ namespace Ledger.Rating;
 /// waits for pricing. It also watches the terms that decide prices: when a customer appears, a price
 /// book version is published (backdated or not) or overrides change, the usage those terms may price
 /// differently is rated again, from the start of its billing period. So the rows always equal rating
-/// every event under the terms finally in force, which is what a rebuild from the log produces.
+/// every event under the terms finally in force. The terms are those of the log at each event's
+/// position (<see cref="RatingTerms"/>), so a rebuild from the log repeats every step exactly.
 /// </summary>
-public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets) : IProjection
+public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, BudgetWatch budgets) : IProjection
 {
     public const string Name = "rating";
     private readonly Rater _rater = new();
@@ -36,7 +37,9 @@ public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets)
 
     public async Task ApplyAsync(IDocumentOperations ops, IReadOnlyList<IEvent> events, CancellationToken ct)
     {
-        var batch = new RatingBatch(ops, store, _rater);
+        if (events.Count == 0) return;
+        await terms.MoveBeforeAsync(events[0].Sequence, ct);
+        var batch = new RatingBatch(ops, store, _rater, terms);
         await batch.PrepareAsync(events, ct);
         foreach (var e in events)
         {
@@ -45,13 +48,17 @@ public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets)
                 case IEvent<UsageRecorded> usage:
                     batch.Rate(usage.Sequence, usage.Data);
                     break;
-                case IEvent<CustomerTermsSet> terms:
-                    await batch.RerateAsync(terms.Data.CustomerId, await batch.RerateFromAsync(terms.Data, terms.Version, ct), ct);
+                case IEvent<CustomerTermsSet> set:
+                    var from = RatingBatch.RerateFrom(terms.CustomerOf(set.Data.CustomerId), set.Data);
+                    terms.Apply(set.Data);
+                    await batch.RerateAsync(set.Data.CustomerId, from, ct);
                     break;
                 case IEvent<CustomerOverridesSet> overrides:
+                    terms.Apply(overrides.Data);
                     await batch.RerateAsync(overrides.Data.CustomerId, overrides.Data.EffectiveFrom, ct);
                     break;
                 case IEvent<PriceBookVersionPublished> published:
+                    terms.Apply(published.Data);
                     foreach (var customer in await batch.CustomersAffectedByAsync(published.Data, ct))
                         await batch.RerateAsync(customer, published.Data.EffectiveFrom, ct);
                     break;
@@ -59,6 +66,7 @@ public sealed class RatingProjection(RatedUsageStore store, BudgetWatch budgets)
         }
         var spend = batch.SpendChanges();
         batch.Queue(spend);
-        await budgets.CheckAsync(ops, batch.Rows, batch.Customers, spend, ct);
+        await budgets.CheckAsync(ops, batch.Rows, terms, spend, ct);
+        terms.MovedTo(events[^1].Sequence);
     }
 }
