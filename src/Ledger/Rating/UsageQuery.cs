@@ -60,9 +60,8 @@ public static class UsageQuery
             if (await reader.ReadAsync(ct)) (unpriced, unassigned) = (reader.GetInt64(0), reader.GetInt64(1));
         await tx.CommitAsync(ct);
 
-        var total = keys.Count == 0 ? groups.Sum(g => g.Amount) : groups.Sum(g => g.Amount);
-        if (keys.Count == 0 && groups.Count == 1 && groups[0].Events == 0) groups.Clear();
-        return new Report(keys.Count == 0 ? [] : groups, total, unpriced, unassigned, asOf);
+        // Without group_by the query returns one row, the total; groups (or their per-meter lines) add up to it exactly.
+        return new Report(keys.Count == 0 ? [] : groups, groups.Sum(g => g.Amount), unpriced, unassigned, asOf);
     }
 
     private static NpgsqlCommand Command(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, IReadOnlyList<object> parameters)
