@@ -92,14 +92,7 @@ public sealed partial class Customer
     public Budget? BudgetAt(Instant recordedAt) => Budgets.LastOrDefault(b => b.From <= recordedAt)?.Budget;
 
     /// <summary>The overrides in force at <paramref name="at"/>: the latest effective_from not after it (a later version wins a tie).</summary>
-    public CustomerOverridesSet? OverridesAt(Instant at)
-    {
-        CustomerOverridesSet? best = null; // a loop, not a sort: this runs for every rated event
-        foreach (var o in Overrides)
-            if (o.EffectiveFrom <= at && (best is null || o.EffectiveFrom > best.EffectiveFrom || (o.EffectiveFrom == best.EffectiveFrom && o.Version > best.Version)))
-                best = o;
-        return best;
-    }
+    public CustomerOverridesSet? OverridesAt(Instant at) => InForce.At(Overrides, at, o => o.EffectiveFrom, o => o.Version);
 
     private Customer With(CustomerTermsSet e)
     {

@@ -67,15 +67,8 @@ public static class PutCustomer
         var terms = new CustomerTermsSet(customerId, currency, timeZone, priceBook, budget, clock.GetCurrentInstant(), Caller.Of(http).KeyId);
         if (current is not null && Unchanged(current, terms)) return Results.Json(CustomerView.Of(current));
         stream.AppendOne(terms);
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (Exception ex) when (ex is EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException)
-        {
-            return Problems.Conflict("Changed concurrently",
-                $"Customer \"{customerId}\" was created or changed at the same moment, so these terms were not recorded. Send them again.");
-        }
+        if (await StreamWrites.SaveOrConflictAsync(session, "Changed concurrently",
+                $"Customer \"{customerId}\" was created or changed at the same moment, so these terms were not recorded. Send them again.", ct) is { } conflict) return conflict;
 
         // Answered from the log, not from the fetched aggregate (Marten may already have applied the new event to it).
         var saved = await session.Events.AggregateStreamAsync<Customer>(Customer.StreamKey(customerId), token: ct);

@@ -70,15 +70,8 @@ public static class PutOverrides
         var set = new CustomerOverridesSet(customerId, customer.Overrides.Count + 1, parsed.Value.ToInstant(), discount, rates,
             clock.GetCurrentInstant(), Caller.Of(http).KeyId);
         stream.AppendOne(set);
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (EventStreamUnexpectedMaxEventIdException)
-        {
-            return Problems.Conflict("Changed concurrently",
-                $"Customer \"{customerId}\" was changed at the same moment, so these overrides were not recorded. Send them again.");
-        }
+        if (await StreamWrites.SaveOrConflictAsync(session, "Changed concurrently",
+                $"Customer \"{customerId}\" was changed at the same moment, so these overrides were not recorded. Send them again.", ct) is { } conflict) return conflict;
         // Answered from the log, not from the fetched aggregate (Marten may already have applied the new event to it).
         var saved = await session.Events.AggregateStreamAsync<Customer>(Customer.StreamKey(customerId), token: ct);
         return Results.Json(CustomerView.Of(saved!), statusCode: StatusCodes.Status201Created);

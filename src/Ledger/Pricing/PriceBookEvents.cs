@@ -39,12 +39,5 @@ public sealed partial class PriceBook
     public void Apply(PriceBookVersionPublished e) => Versions.Add(e);
 
     /// <summary>The version in force at <paramref name="at"/>: the latest effective_from not after it (a later publication wins a tie).</summary>
-    public PriceBookVersionPublished? InForceAt(Instant at)
-    {
-        PriceBookVersionPublished? best = null; // a loop, not a sort: this runs for every rated event
-        foreach (var v in Versions)
-            if (v.EffectiveFrom <= at && (best is null || v.EffectiveFrom > best.EffectiveFrom || (v.EffectiveFrom == best.EffectiveFrom && v.Version > best.Version)))
-                best = v;
-        return best;
-    }
+    public PriceBookVersionPublished? InForceAt(Instant at) => Kernel.InForce.At(Versions, at, v => v.EffectiveFrom, v => v.Version);
 }

@@ -80,15 +80,8 @@ public static class PublishPriceBook
         var published = new PriceBookVersionPublished(priceBookId, (book?.Versions.Count ?? 0) + 1, currency, effectiveFrom, rules!,
             backdated, clock.GetCurrentInstant(), Caller.Of(http).KeyId);
         stream.AppendOne(published);
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (Exception ex) when (ex is EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException)
-        {
-            return Problems.Conflict("Published concurrently",
-                $"Another version of price book \"{priceBookId}\" was published at the same moment, so this one was not. Send it again.");
-        }
+        if (await StreamWrites.SaveOrConflictAsync(session, "Published concurrently",
+                $"Another version of price book \"{priceBookId}\" was published at the same moment, so this one was not. Send it again.", ct) is { } conflict) return conflict;
 
         // Answered from the log, not from the fetched aggregate (Marten may already have applied the new event to it).
         var saved = await session.Events.AggregateStreamAsync<PriceBook>(PriceBook.StreamKey(priceBookId), token: ct);
