@@ -50,6 +50,8 @@ public static class RatingBenchmark
         var sorted = latencies.Order().ToArray();
         Console.WriteLine($"offered {offered:N0} events/s, achieved {achieved:N0} events/s");
         Console.WriteLine($"ingest ack → amount visible in /usage ({sorted.Length} probes): p50 {P(sorted, 0.5):N0} ms, p99 {P(sorted, 0.99):N0} ms, max {sorted[^1]:N0} ms");
+        if (Environment.GetEnvironmentVariable("LEDGER_PG_OPTIONS")?.Contains("pg_stat_statements") == true)
+            await PrintDatabaseTimeAsync(target.ConnectionString);
         return 0;
     }
 
@@ -146,6 +148,21 @@ public static class RatingBenchmark
         using var response = await http.GetAsync($"/v1/customers/{customer}/usage?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00Z");
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return decimal.Parse(doc.RootElement.GetProperty("total").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Where PostgreSQL spent its time (with LEDGER_PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements").</summary>
+    private static async Task PrintDatabaseTimeAsync(string connectionString)
+    {
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        await using (var create = db.CreateCommand("create extension if not exists pg_stat_statements")) await create.ExecuteNonQueryAsync();
+        await using var cmd = db.CreateCommand("""
+            select round(total_exec_time)::bigint, calls, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+            from pg_stat_statements order by total_exec_time desc limit 12
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Console.WriteLine("database time (ms) | calls | rows | statement");
+        while (await reader.ReadAsync())
+            Console.WriteLine($"{reader.GetInt64(0),8} | {reader.GetInt64(1),7} | {reader.GetInt64(2),9} | {reader.GetString(3)}");
     }
 
     private static async Task AnalyzeAsync(string connectionString)

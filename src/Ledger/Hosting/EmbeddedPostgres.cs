@@ -82,7 +82,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         // append-heavy ledger: fewer checkpoints, larger WAL buffers (docs/performance.md).
         var options = $"-p {Port} -k '{socketDir}' -c listen_addresses=127.0.0.1 -c max_connections=200 " +
                       "-c shared_buffers=512MB -c wal_buffers=32MB -c max_wal_size=4GB -c checkpoint_timeout=15min " +
-                      "-c wal_compression=on -c fsync=on -c synchronous_commit=on -c full_page_writes=on";
+                      "-c wal_compression=on -c fsync=on -c synchronous_commit=on -c full_page_writes=on " +
+                      // e.g. "-c shared_preload_libraries=pg_stat_statements" to see where the database spends its time
+                      Environment.GetEnvironmentVariable("LEDGER_PG_OPTIONS");
         await RunAsync("pg_ctl",
             $"start -D \"{DataDirectory}\" -w -t 60 -l \"{Path.Combine(DataDirectory, "server.log")}\" -o \"{options}\"");
     }
