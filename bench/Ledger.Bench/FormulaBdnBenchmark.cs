@@ -19,12 +19,12 @@ namespace Ledger.Bench;
 /// </summary>
 public static class FormulaBdnBenchmark
 {
-    /// <param name="args"><c>--process in</c> runs the benchmarks in this process (no separate build: about 40 s instead of 90 s).</param>
+    /// <param name="args"><c>--process in</c> runs the benchmarks in this process (no separate build: about 45 s instead of 60-90 s).</param>
     public static int Run(BenchArgs args)
     {
         // 1 launch, 3 warm-ups, 10 iterations: ShortRun's 3 iterations gave ±100 % error bars whenever anything else
         // ran on the 2 cores; 10 let the outlier filter work and still measure in about 40 s. By default BenchmarkDotNet
-        // builds and starts a process of its own per benchmark (restore and build about 50 s here); the job gives it this
+        // builds and starts a process of its own per benchmark (restore and build 25-50 s here); the job gives it this
         // project's 2-core settings (TieredPGO off, workstation GC) explicitly. Each benchmark is single-threaded.
         var job = Job.Default.WithId("Short10").WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10)
             .WithGcServer(false).WithEnvironmentVariable("DOTNET_TieredPGO", "0");
