@@ -48,7 +48,7 @@ public static partial class GetUsage
                 $"group_by is up to {MaxGroupBy} comma-separated dimension names (model, mode, region, ...) and/or meter.", "group_by");
         if (groupBy.FirstOrDefault(g => g is "amount" or "quantity" or "events") is { } clash)
             return Problems.BadRequest("Invalid group_by",
-                $"\"{clash}\" names a figure of each group, so it cannot also be a dimension to group by; rename the dimension in the events.", "group_by");
+                $"group_by cannot name \"{clash}\": it is a figure of each group, so it cannot also be a dimension; rename the dimension in the events.", "group_by");
 
         var report = await UsageQuery.RunAsync(db, customerId, new Interval(start, end), groupBy, ct);
         var currency = customer.Currency;
