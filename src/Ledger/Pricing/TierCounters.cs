@@ -42,10 +42,4 @@ public sealed class TierCounters
         _changed.Clear();
         return changes;
     }
-
-    public void Clear()
-    {
-        _totals.Clear();
-        _changed.Clear();
-    }
 }

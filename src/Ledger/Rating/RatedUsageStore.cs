@@ -1,4 +1,3 @@
-using JasperFx.Events;
 using Ledger.Pricing;
 using Ledger.Usage;
 using Marten;

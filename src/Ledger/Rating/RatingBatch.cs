@@ -19,6 +19,7 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     private static readonly Instant Beginning = Instant.FromUtc(1, 1, 1, 0, 0);
 
     public IReadOnlyCollection<RatedRow> Rows => _rows.Values;
+
     /// <summary>Loads the stored tier totals of the periods the batch's usage falls in.</summary>
     public async Task PrepareAsync(IReadOnlyList<IEvent> events, CancellationToken ct)
     {
@@ -97,5 +98,4 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         RatedUsageStore.QueueSpend(ops, spend);
         RatedUsageStore.QueueTierTotals(ops, _tiers.TakeChanges());
     }
-
 }
