@@ -23,6 +23,8 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     /// <summary>Loads the stored tier totals of the periods the batch's usage falls in.</summary>
     public async Task PrepareAsync(IReadOnlyList<IEvent> events, CancellationToken ct)
     {
+        // A tier published within this batch starts its totals at zero: no usage was counted under it before.
+        if (!terms.AnyTiers) return;
         var periods = events.Select(e => e.Data).OfType<UsageRecorded>()
             .Select(u => (u.CustomerId, Customer: terms.CustomerOf(u.CustomerId), u.UsageAt))
             .Where(x => x.Customer is not null)

@@ -27,6 +27,9 @@ public sealed class RatingTerms(NpgsqlDataSource db)
 
     public PriceBook? BookOf(string? priceBookId) => priceBookId is null ? null : _books.GetValueOrDefault(priceBookId);
 
+    /// <summary>Whether any price book has a tiered rate (without one, rating keeps no running totals).</summary>
+    public bool AnyTiers => _books.Values.Any(b => b.Versions.Any(v => v.Rules.Any(r => r.Tiers is { Count: > 0 })));
+
     /// <summary>
     /// Makes the terms those just before <paramref name="sequence"/>. A batch that continues the last
     /// one keeps them; the first batch, a retried batch or a rebuild replays the terms' events from the log.
