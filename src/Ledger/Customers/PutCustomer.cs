@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using JasperFx.Events;
 using Ledger.Access;
@@ -79,7 +78,7 @@ public static class PutCustomer
     {
         decimal amount;
         var value = request.Amount;
-        if (value is { ValueKind: JsonValueKind.String } && decimal.TryParse(value.Value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out amount)) { }
+        if (value is { } text && RequestValues.TryDecimalString(text, out amount)) { }
         else if (value is { ValueKind: JsonValueKind.Number } && value.Value.TryGetDecimal(out amount)) { }
         else return (null, Problems.BadRequest("Invalid budget amount", "budget.amount must be a decimal amount such as \"100.00\".", "budget.amount"));
         if (amount <= 0)

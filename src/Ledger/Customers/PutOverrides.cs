@@ -6,7 +6,6 @@ using Ledger.Hosting;
 using Marten;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 using Wolverine.Http;
 
 namespace Ledger.Customers;
@@ -40,8 +39,7 @@ public static class PutOverrides
         IDocumentStore store, IClock clock, CancellationToken ct)
     {
         customerId = RouteValue.Decode(customerId);
-        if (request.EffectiveFrom is null || OffsetDateTimePattern.Rfc3339.Parse(request.EffectiveFrom) is not { Success: true } parsed)
-            return Problems.BadRequest("Invalid effective_from", "effective_from must be an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z.", "effective_from");
+        if (!RequestValues.TryInstant(request.EffectiveFrom, out var effectiveFrom)) return RequestValues.InvalidEffectiveFrom();
         var discount = 0m;
         if (request.DiscountPercent is { ValueKind: not JsonValueKind.Null } d && !TryDecimalString(d, out discount, max: 100m))
             return Problems.BadRequest("Invalid discount", "discount_percent must be a decimal string from \"0\" to \"100\", e.g. \"12.5\".", "discount_percent");
@@ -67,7 +65,7 @@ public static class PutOverrides
         var unknown = UnknownRates(rates, customer.PriceBook is null ? null : await session.LoadAsync<Pricing.PriceBook>(Pricing.PriceBook.StreamKey(customer.PriceBook), ct));
         if (unknown is { } u) return Problems.BadRequest("Unknown rate", u.Problem, u.Field);
 
-        var set = new CustomerOverridesSet(customerId, customer.Overrides.Count + 1, parsed.Value.ToInstant(), discount, rates,
+        var set = new CustomerOverridesSet(customerId, customer.Overrides.Count + 1, effectiveFrom, discount, rates,
             clock.GetCurrentInstant(), Caller.Of(http).KeyId);
         stream.AppendOne(set);
         if (await StreamWrites.SaveOrConflictAsync(session, "Changed concurrently",
@@ -95,11 +93,6 @@ public static class PutOverrides
         return null;
     }
 
-    private static bool TryDecimalString(JsonElement value, out decimal result, decimal max)
-    {
-        result = 0;
-        return value.ValueKind == JsonValueKind.String &&
-               decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out result) &&
-               result >= 0 && result <= max;
-    }
+    private static bool TryDecimalString(JsonElement value, out decimal result, decimal max) =>
+        RequestValues.TryDecimalString(value, out result) && result >= 0 && result <= max;
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Ledger.Hosting;
 using Ledger.Usage;
 
 namespace Ledger.Pricing;
@@ -70,7 +70,7 @@ public static class PriceBookValidation
     {
         if (value.ValueKind != JsonValueKind.String)
             return (0, $"{what} must be a decimal string such as \"2.50\" (JSON numbers are binary floats in most clients)");
-        if (!decimal.TryParse(value.GetString(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var rate) || rate < 0)
+        if (!RequestValues.TryDecimalString(value, out var rate) || rate < 0)
             return (0, $"{what} = \"{value.GetString()}\" is not a non-negative decimal");
         return (rate, null);
     }

@@ -5,7 +5,6 @@ using Ledger.Kernel;
 using Marten;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 using Wolverine.Http;
 
 namespace Ledger.Pricing;
@@ -57,9 +56,7 @@ public static class PublishPriceBook
         var currency = request.Currency ?? "USD";
         if (!Currency.IsKnown(currency))
             return Problems.UnknownCurrency(currency);
-        if (request.EffectiveFrom is null || OffsetDateTimePattern.Rfc3339.Parse(request.EffectiveFrom) is not { Success: true } parsed)
-            return Problems.BadRequest("Invalid effective_from", "effective_from must be an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z.", "effective_from");
-        var effectiveFrom = parsed.Value.ToInstant();
+        if (!RequestValues.TryInstant(request.EffectiveFrom, out var effectiveFrom)) return RequestValues.InvalidEffectiveFrom();
         var (rules, field, problem) = PriceBookValidation.Validate(request.Rules);
         if (problem is not null) return Problems.BadRequest("Invalid price book", problem, field!);
 

@@ -6,7 +6,6 @@ using Ledger.Kernel;
 using Marten;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
-using NodaTime.Text;
 using Npgsql;
 using Wolverine.Http;
 
@@ -65,13 +64,11 @@ public static partial class GetUsage
             new WaitingView(report.Unpriced, report.Unassigned), report.AsOf));
     }
 
+    /// <summary>Left out: the fallback; given: it must be an instant.</summary>
     private static bool TryInstant(string? text, Instant fallback, out Instant value)
     {
         value = fallback;
-        if (text is null) return true;
-        var parsed = OffsetDateTimePattern.Rfc3339.Parse(text);
-        if (parsed.Success) value = parsed.Value.ToInstant();
-        return parsed.Success;
+        return text is null || RequestValues.TryInstant(text, out value);
     }
 
     private static IResult BadInstant(string field) =>
