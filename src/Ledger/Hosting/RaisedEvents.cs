@@ -1,4 +1,5 @@
 using JasperFx.Events;
+using Ledger.Usage;
 using Marten;
 using NodaTime;
 
@@ -12,7 +13,6 @@ namespace Ledger.Hosting;
 /// </summary>
 public static class RaisedEvents
 {
-    private const string Tenant = "*DEFAULT*";
     public const string SystemActor = "ledger";
 
     public static void QueueAppendOnce<T>(IDocumentOperations ops, string streamKey, T @event, Instant recordedAt) where T : notnull
@@ -25,11 +25,10 @@ public static class RaisedEvents
             insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, headers)
             select nextval('ledger.mt_events_sequence'), ?, stream.id, 1, ?::jsonb, ?, ?, ?, ?, ?::jsonb from stream
             """,
-            streamKey, Tenant, Usage.EventKey.ToEventId("ledger://raised", streamKey),
+            streamKey, BulkAppend.Tenant, EventKey.ToEventId("ledger://raised", streamKey),
             System.Text.Json.JsonSerializer.Serialize(@event, Rating.RatingJson.Options),
-            typeof(T).GetEventTypeName(), recordedAt.ToDateTimeOffset(), Tenant,
-            $"{typeof(T).FullName}, {typeof(T).Assembly.GetName().Name}",
-            $$"""{"{{Usage.BulkAppend.RecordedByKey}}":"{{SystemActor}}"}""");
-        ops.QueueSqlCommand(Usage.BulkAppend.WakeDaemon);
+            typeof(T).GetEventTypeName(), recordedAt.ToDateTimeOffset(), BulkAppend.Tenant,
+            BulkAppend.DotNetTypeName(typeof(T)), BulkAppend.HeadersFor(SystemActor));
+        ops.QueueSqlCommand(BulkAppend.WakeDaemon);
     }
 }

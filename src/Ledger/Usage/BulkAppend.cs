@@ -18,9 +18,13 @@ namespace Ledger.Usage;
 /// </remarks>
 public static class BulkAppend
 {
-    private const string Tenant = "*DEFAULT*";
+    /// <summary>Marten's tenant of a single-tenant store, as its event rows hold it.</summary>
+    public const string Tenant = "*DEFAULT*";
     private static readonly string TypeAlias = typeof(UsageRecorded).GetEventTypeName();
-    private static readonly string DotNetType = $"{typeof(UsageRecorded).FullName}, {typeof(UsageRecorded).Assembly.GetName().Name}";
+    private static readonly string DotNetType = DotNetTypeName(typeof(UsageRecorded));
+
+    /// <summary>The .NET type name Marten stores with an event row (<c>mt_dotnet_type</c>).</summary>
+    public static string DotNetTypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 
     public static async Task AppendStreamAsync(IDocumentStore store, NpgsqlDataSource db, string streamKey,
         IReadOnlyList<ReadEvent> events, string recordedBy, CancellationToken ct)
@@ -73,7 +77,7 @@ public static class BulkAppend
     /// <summary>Marten event header naming the API key that wrote the event: the actor in the audit trail.</summary>
     public const string RecordedByKey = "recorded_by_key";
 
-    private static string HeadersFor(string keyId) =>
+    public static string HeadersFor(string keyId) =>
         System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { [RecordedByKey] = keyId });
 
     /// <summary>Inserts the stream row and draws one sequence number per event from Marten's sequence, in one round trip.</summary>
