@@ -1,3 +1,4 @@
+using Ledger.Credits;
 using Ledger.Kernel;
 using NodaTime;
 
@@ -25,7 +26,8 @@ public sealed record CustomerTermsSet(
     string? PriceBook,
     Budget? Budget,
     Instant SetAt,
-    string SetBy);
+    string SetBy,
+    CreditTerms? Credits = null);
 
 /// <summary>
 /// Negotiated terms from <see cref="EffectiveFrom"/> (business time) until the next version: a
@@ -57,6 +59,8 @@ public sealed partial class Customer
     public string TimeZone { get; set; } = "";
     public string? PriceBook { get; set; }
     public Budget? Budget { get; set; }
+    /// <summary>Credit policy and low-balance alerts (events from before credits existed: the default).</summary>
+    public CreditTerms Credits { get; set; } = CreditTerms.Default;
     public Instant CreatedAt { get; set; }
     /// <summary>Every price book assignment, oldest first: rating uses the one in force at an event's time.</summary>
     public List<PriceBookAssignment> PriceBooks { get; set; } = [];
@@ -104,6 +108,7 @@ public sealed partial class Customer
         TimeZone = e.TimeZone;
         PriceBook = e.PriceBook;
         Budget = e.Budget;
+        Credits = e.Credits ?? CreditTerms.Default;
         UpdatedAt = e.SetAt;
         return this;
     }
