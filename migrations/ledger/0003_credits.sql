@@ -26,13 +26,12 @@ create table if not exists ledger.credit_grants (
 );
 
 -- Per customer: whether credit ran out (CreditsExhausted is recorded once per running out), the last top-up
--- (low-balance fractions refer to it), usage not covered and not yet invoiced, and the amount held.
+-- (low-balance fractions refer to it) and the amount held; updated_seq tells the spend-check view what changed.
 create table if not exists ledger.credit_accounts (
     customer_id       text primary key,
     exhausted         boolean not null,
     last_top_up       text,
     last_top_up_amount numeric not null,
-    uncovered         numeric not null,
     held              numeric not null,
     updated_seq       bigint not null
 );

@@ -13,8 +13,12 @@ public sealed record CreditsExhausted(string CustomerId, CreditPolicy Policy, Mo
     public static string StreamKey(string customerId, long usageSequence) => $"credits-exhausted/{customerId}/{usageSequence}";
 }
 
-/// <summary>A top-up paid usage that had accrued as overage in the open period (moved from overage onto the grant).</summary>
-public sealed record AccruedOverageCovered(string CustomerId, string GrantId, Money Amount, IReadOnlyList<long> UsageSequences,
+/// <summary>
+/// A top-up paid usage that had accrued as overage in the open period: <see cref="Amount"/> moved from
+/// overage onto the grant, over <see cref="UsageEvents"/> usage events from ledger sequence
+/// <see cref="FirstUsage"/> to <see cref="LastUsage"/> (each event's drawdowns name the grant).
+/// </summary>
+public sealed record AccruedOverageCovered(string CustomerId, string GrantId, Money Amount, int UsageEvents, long FirstUsage, long LastUsage,
     long GrantSequence, Instant CoveredAt)
 {
     public static string StreamKey(string customerId, string grantId) => $"overage-covered/{customerId}/{grantId}";
