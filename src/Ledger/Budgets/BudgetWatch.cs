@@ -16,7 +16,7 @@ namespace Ledger.Budgets;
 public sealed class BudgetWatch(RatedUsageStore store)
 {
     public async Task CheckAsync(IDocumentOperations ops, IReadOnlyCollection<RatedRow> rows, RatingTerms terms,
-        IReadOnlyDictionary<(string Customer, Instant Bucket), decimal> spendChanges, CancellationToken ct)
+        IReadOnlyDictionary<(string Customer, Instant Bucket), SpendChange> spendChanges, CancellationToken ct)
     {
         // Each rated row is checked against the budget in force when it was recorded, in that budget's period.
         var touched = rows.Where(r => r.Outcome is Pricing.Rated)
@@ -35,7 +35,7 @@ public sealed class BudgetWatch(RatedUsageStore store)
             var (customerId, period) = group.Key;
             var (last, _, budget) = group.MaxBy(x => x.Row.Sequence);
             var spend = stored.GetValueOrDefault((customerId, period)) +
-                        spendChanges.Where(c => c.Key.Customer == customerId && period.Contains(c.Key.Bucket)).Sum(c => c.Value);
+                        spendChanges.Where(c => c.Key.Customer == customerId && period.Contains(c.Key.Bucket)).Sum(c => c.Value.Amount);
             foreach (var threshold in budget!.AlertThresholds.Where(t => spend >= budget.Amount.Amount * t))
                 crossings.Add((BudgetThresholdCrossed.StreamKey(customerId, period.Start, threshold),
                     new BudgetThresholdCrossed(customerId, period.Start, period.End, threshold, budget.Amount,

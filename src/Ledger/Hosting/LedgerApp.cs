@@ -82,6 +82,7 @@ public static class LedgerApp
         services.AddSingleton<RatedUsageStore>();
         services.AddSingleton<RatingTerms>();
         services.AddSingleton<BudgetWatch>();
+        services.AddSingleton<Credits.CreditStore>();
         services.AddSingleton<ApiKeyRing>();
         services.AddHostedService<ApiKeyUsageWriter>();
         RateLimits.AddTo(services, builder.Configuration);
@@ -113,6 +114,8 @@ public static class LedgerApp
             o => o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
         opts.Events.AddEventType<UsageRecorded>();
         opts.Events.AddEventType<BudgetThresholdCrossed>();
+        opts.Events.AddEventTypes([typeof(Credits.CreditGranted), typeof(Credits.CreditGrantVoided), typeof(Credits.CreditGrantExpired),
+            typeof(Credits.CreditsExhausted), typeof(Credits.AccruedOverageCovered), typeof(Credits.LowCreditBalance), typeof(Credits.CreditBreakageRecorded)]);
         opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);

@@ -15,7 +15,7 @@ public static class RaisedEvents
 {
     public const string SystemActor = "ledger";
 
-    public static void QueueAppendOnce<T>(IDocumentOperations ops, string streamKey, T @event, Instant recordedAt) where T : notnull
+    public static void QueueAppendOnce(IDocumentOperations ops, string streamKey, object @event, Instant recordedAt)
     {
         // nextval runs only for a new stream, so a repeat leaves no gap in the sequence for the daemon to wait on.
         ops.QueueSqlCommand("""
@@ -26,9 +26,9 @@ public static class RaisedEvents
             select nextval('ledger.mt_events_sequence'), ?, stream.id, 1, ?::jsonb, ?, ?, ?, ?, ?::jsonb from stream
             """,
             streamKey, BulkAppend.Tenant, EventKey.ToEventId("ledger://raised", streamKey),
-            System.Text.Json.JsonSerializer.Serialize(@event, Rating.RatingJson.Options),
-            typeof(T).GetEventTypeName(), recordedAt.ToDateTimeOffset(), BulkAppend.Tenant,
-            BulkAppend.DotNetTypeName(typeof(T)), BulkAppend.HeadersFor(SystemActor));
+            System.Text.Json.JsonSerializer.Serialize(@event, @event.GetType(), Rating.RatingJson.Options),
+            @event.GetType().GetEventTypeName(), recordedAt.ToDateTimeOffset(), BulkAppend.Tenant,
+            BulkAppend.DotNetTypeName(@event.GetType()), BulkAppend.HeadersFor(SystemActor));
         ops.QueueSqlCommand(BulkAppend.WakeDaemon);
     }
 }

@@ -4,8 +4,8 @@ using Ledger.Usage;
 
 namespace Ledger.Rating;
 
-/// <summary>One row of <c>ledger.rated_usage</c>: a usage event and what rating made of it.</summary>
-public sealed record RatedRow(long Sequence, UsageRecorded Usage, RatingOutcome Outcome)
+/// <summary>One row of <c>ledger.rated_usage</c>: a usage event, what rating made of it, and how credits paid it.</summary>
+public sealed record RatedRow(long Sequence, UsageRecorded Usage, RatingOutcome Outcome, Credits.UsageCredit Credit)
 {
     public string Status => Outcome switch
     {

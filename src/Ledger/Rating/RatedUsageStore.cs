@@ -15,19 +15,20 @@ namespace Ledger.Rating;
 public sealed class RatedUsageStore(NpgsqlDataSource db)
 {
     /// <summary>The customer's usage events rated before, from <paramref name="from"/> on, in ledger order, with the amount stored for each (null when not rated).</summary>
-    public async Task<List<(long Sequence, UsageRecorded Usage, decimal? Stored)>> LoadForReratingAsync(string customerId, Instant from, CancellationToken ct)
+    public async Task<List<(long Sequence, UsageRecorded Usage, Credits.UsageCredit Stored)>> LoadForReratingAsync(string customerId, Instant from, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("""
-            select e.seq_id, e.data, r.amount from ledger.rated_usage r join ledger.mt_events e on e.seq_id = r.seq
+            select e.seq_id, e.data, r.usage_at, r.currency, r.amount, r.uncovered, r.drawdowns
+            from ledger.rated_usage r join ledger.mt_events e on e.seq_id = r.seq
             where r.customer_id = $1 and r.usage_at >= $2 order by r.seq
             """);
         cmd.Parameters.Add(new() { Value = customerId });
         cmd.Parameters.Add(new() { Value = from.ToDateTimeOffset() });
-        var rows = new List<(long, UsageRecorded, decimal?)>();
+        var rows = new List<(long, UsageRecorded, Credits.UsageCredit)>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             rows.Add((reader.GetInt64(0), System.Text.Json.JsonSerializer.Deserialize<UsageRecorded>(reader.GetString(1), RatingJson.Options)!,
-                reader.IsDBNull(2) ? null : reader.GetDecimal(2)));
+                Credits.CreditStore.Read(reader, 0, customerId, 2, 3, 4, 5, 6)));
         return rows;
     }
 
@@ -85,18 +86,19 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
     private const long QuarterHourTicks = 15 * NodaConstants.TicksPerMinute;
     private static long Mod(long a, long m) => (a % m + m) % m;
 
-    /// <summary>Adds the batch's changes of rated spend to their quarter-hour buckets.</summary>
-    public static void QueueSpend(IDocumentOperations ops, IReadOnlyDictionary<(string Customer, Instant Bucket), decimal> deltas)
+    /// <summary>Adds the batch's changes of rated and uncovered spend to their quarter-hour buckets.</summary>
+    public static void QueueSpend(IDocumentOperations ops, IReadOnlyDictionary<(string Customer, Instant Bucket), SpendChange> deltas)
     {
-        var changed = deltas.Where(d => d.Value != 0).ToList();
+        var changed = deltas.Where(d => !d.Value.IsZero).ToList();
         if (changed.Count == 0) return;
         ops.QueueSqlCommand("""
-            insert into ledger.rated_spend (customer_id, bucket, amount)
-            select * from unnest(?::text[], ?::timestamptz[], ?::numeric[])
-            on conflict (customer_id, bucket) do update set amount = rated_spend.amount + excluded.amount
+            insert into ledger.rated_spend (customer_id, bucket, amount, uncovered)
+            select * from unnest(?::text[], ?::timestamptz[], ?::numeric[], ?::numeric[])
+            on conflict (customer_id, bucket) do update set amount = rated_spend.amount + excluded.amount,
+                uncovered = rated_spend.uncovered + excluded.uncovered
             """,
             changed.Select(d => d.Key.Customer).ToArray(), changed.Select(d => d.Key.Bucket.ToDateTimeOffset()).ToArray(),
-            changed.Select(d => d.Value).ToArray());
+            changed.Select(d => d.Value.Amount).ToArray(), changed.Select(d => d.Value.Uncovered).ToArray());
     }
 
     /// <summary>Stored spend per (customer, period): the sum of its quarter-hour buckets.</summary>
@@ -137,12 +139,13 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
         var rated = rows.Select(r => r.Outcome as Rated).ToArray();
         ops.QueueSqlCommand("""
             insert into ledger.rated_usage (seq, customer_id, source, event_id, usage_at, recorded_at, status, currency, amount,
-                price_book, price_version, rule_id, override_version, reason, dimensions, lines)
+                price_book, price_version, rule_id, override_version, reason, dimensions, lines, uncovered, drawdowns)
             select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[],
-                ?::numeric[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[])
+                ?::numeric[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[], ?::numeric[], ?::jsonb[])
             on conflict (seq) do update set status = excluded.status, currency = excluded.currency, amount = excluded.amount,
                 price_book = excluded.price_book, price_version = excluded.price_version, rule_id = excluded.rule_id,
-                override_version = excluded.override_version, reason = excluded.reason, lines = excluded.lines
+                override_version = excluded.override_version, reason = excluded.reason, lines = excluded.lines,
+                uncovered = excluded.uncovered, drawdowns = excluded.drawdowns
             """,
             rows.Select(r => r.Sequence).ToArray(),
             rows.Select(r => r.Usage.CustomerId).ToArray(),
@@ -159,6 +162,8 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
             rated.Select(r => r?.OverrideVersion).ToArray(),
             rows.Select(r => (r.Outcome as Unpriced)?.Reason).ToArray(),
             rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Usage.Dimensions)).ToArray(),
-            rows.Select(r => r.LinesJson()).ToArray());
+            rows.Select(r => r.LinesJson()).ToArray(),
+            rows.Select(r => r.Credit.Uncovered).ToArray(),
+            rows.Select(r => r.Credit.DrawdownsJson()).ToArray());
     }
 }

@@ -1,3 +1,4 @@
+using Ledger.Credits;
 using Ledger.Customers;
 using Ledger.Pricing;
 using Ledger.Usage;
@@ -7,25 +8,35 @@ using NodaTime;
 
 namespace Ledger.Rating;
 
-/// <summary>The work of one daemon batch: the rows it rates (with the terms as of each event), the tier totals and spend it moves.</summary>
-internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store, Rater rater, RatingTerms terms)
+/// <summary>
+/// The work of one daemon batch: the rows it rates (with the terms as of each event), how credits pay
+/// them, and the tier totals and spend it moves.
+/// </summary>
+internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store, Rater rater, RatingTerms terms, CreditBook credits, CreditStore creditStore)
 {
     private readonly Dictionary<long, RatedRow> _rows = new();
-    /// <summary>The amount already stored for rows rated again (absent: a new row, or one stored without an amount).</summary>
-    private readonly Dictionary<long, decimal> _stored = new();
+    /// <summary>Stored rows read by this batch, as committed (rated again, or paid again by a top-up): what the batch's changes are measured against.</summary>
+    private readonly Dictionary<long, UsageCredit> _stored = new();
+    /// <summary>Stored rows whose payment changed but not their rating (covered by a top-up).</summary>
+    private readonly Dictionary<long, UsageCredit> _repaid = new();
     private readonly TierCounters _tiers = new();
 
     /// <summary>Before any usage the ledger can hold (a re-rating of "everything" starts here).</summary>
     private static readonly Instant Beginning = Instant.FromUtc(1, 1, 1, 0, 0);
 
+    /// <summary>Top-ups read accrued overage in pages of this many events.</summary>
+    private const int CoverPage = 1_000;
+
     public IReadOnlyCollection<RatedRow> Rows => _rows.Values;
 
-    /// <summary>Loads the stored tier totals of the periods the batch's usage falls in.</summary>
+    /// <summary>Loads the stored tier totals of the periods the batch's usage falls in, and the credit accounts of its customers.</summary>
     public async Task PrepareAsync(IReadOnlyList<IEvent> events, CancellationToken ct)
     {
+        var usage = events.Select(e => e.Data).OfType<UsageRecorded>().ToList();
+        await credits.LoadAsync(usage.Select(u => u.CustomerId), ct);
         // A tier published within this batch starts its totals at zero: no usage was counted under it before.
         if (!terms.AnyTiers) return;
-        var periods = events.Select(e => e.Data).OfType<UsageRecorded>()
+        var periods = usage
             .Select(u => (u.CustomerId, Customer: terms.CustomerOf(u.CustomerId), u.UsageAt))
             .Where(x => x.Customer is not null)
             .Select(x => (x.CustomerId, BillingPeriods.MonthOf(x.UsageAt, BillingPeriods.Zone(x.Customer!.TimeZone)).Start))
@@ -33,31 +44,39 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         await store.LoadTierTotalsAsync(_tiers, periods, ct);
     }
 
-    public void Rate(long sequence, UsageRecorded usage)
+    /// <summary>Rates one usage event (again) and settles the change of its amount with the customer's credits.</summary>
+    public void Rate(long sequence, UsageRecorded usage, Cause cause)
     {
         var customer = terms.CustomerOf(usage.CustomerId);
         var book = terms.BookOf(customer?.PriceBookAt(usage.UsageAt));
-        _rows[sequence] = new RatedRow(sequence, usage, rater.Rate(usage, customer, book, _tiers));
+        var outcome = rater.Rate(usage, customer, book, _tiers);
+        var before = _rows.TryGetValue(sequence, out var earlier) ? earlier.Credit
+            : _repaid.Remove(sequence, out var repaid) ? repaid
+            : _stored.GetValueOrDefault(sequence);
+        var rated = outcome as Rated;
+        var credit = new UsageCredit(sequence, usage.CustomerId, usage.UsageAt, rated?.Amount.Currency, rated?.Amount.Amount ?? 0m);
+        credits.Settle(before, credit, cause);
+        _rows[sequence] = new RatedRow(sequence, usage, outcome, credit);
     }
 
     /// <summary>
     /// Rates the customer's usage again from the start of the billing period containing
     /// <paramref name="from"/> (all of it when null), in ledger order, with its tier totals counted afresh.
     /// </summary>
-    public async Task RerateAsync(string customerId, Instant? from, CancellationToken ct)
+    public async Task RerateAsync(string customerId, Instant? from, Cause cause, CancellationToken ct)
     {
         var customer = terms.CustomerOf(customerId);
         if (customer is null) return;
+        await credits.LoadAsync([customerId], ct);
         var start = from is { } at ? BillingPeriods.MonthOf(at, BillingPeriods.Zone(customer.TimeZone)).Start : Beginning;
         var earlier = await store.LoadForReratingAsync(customerId, start, ct);
-        foreach (var (sequence, _, stored) in earlier)
-            if (stored is { } amount) _stored[sequence] = amount;
+        foreach (var (_, _, stored) in earlier) _stored.TryAdd(stored.Sequence, stored);
         var pending = _rows.Values.Where(r => r.Usage.CustomerId == customerId && r.Usage.UsageAt >= start).Select(r => (r.Sequence, r.Usage));
         var usage = earlier.Select(r => (r.Sequence, r.Usage)).Concat(pending).DistinctBy(r => r.Sequence).OrderBy(r => r.Sequence).ToList();
 
         _tiers.Reset(customerId, start);
         RatedUsageStore.QueueTierReset(ops, customerId, start);
-        foreach (var (sequence, recorded) in usage) Rate(sequence, recorded);
+        foreach (var (sequence, recorded) in usage) Rate(sequence, recorded, cause);
     }
 
     /// <summary>
@@ -79,25 +98,101 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         return stored.Concat(pending).Distinct().ToList();
     }
 
-    /// <summary>How the batch changes each customer's rated spend, per quarter-hour bucket of usage time.</summary>
-    public Dictionary<(string Customer, Instant Bucket), decimal> SpendChanges()
+    /// <summary>
+    /// A new grant: recorded, then (when in force at once) it pays the customer's usage that went
+    /// uncovered in the open billing period, in ledger order, as far as it reaches.
+    /// </summary>
+    public async Task GrantAsync(CreditGranted granted, Cause cause, CancellationToken ct)
     {
-        var deltas = new Dictionary<(string, Instant), decimal>();
-        foreach (var row in _rows.Values)
+        await credits.LoadAsync([granted.CustomerId], ct);
+        if (credits.Grant(granted, cause.Sequence) is not { } grant) return;
+        var customer = terms.CustomerOf(granted.CustomerId);
+        if (customer is not null && grant.PaysAt(grant.Currency, cause.At))
         {
-            var delta = (row.Amount ?? 0m) - _stored.GetValueOrDefault(row.Sequence);
-            if (delta == 0) continue;
-            var key = (row.Usage.CustomerId, RatedUsageStore.SpendBucket(row.Usage.UsageAt));
-            deltas[key] = deltas.GetValueOrDefault(key) + delta;
+            var period = BillingPeriods.MonthOf(granted.GrantedAt, BillingPeriods.Zone(customer.TimeZone));
+            var covered = new List<(long Sequence, decimal Amount)>();
+            await foreach (var usage in UncoveredAsync(granted.CustomerId, period, ct))
+            {
+                if (grant.Remaining <= 0) break;
+                if (CreditBook.Cover(grant, usage, cause.Sequence) is var paid and > 0) covered.Add((usage.Sequence, paid));
+            }
+            if (covered.Count > 0)
+                credits.Record(AccruedOverageCovered.StreamKey(granted.CustomerId, granted.GrantId),
+                    new AccruedOverageCovered(granted.CustomerId, granted.GrantId, new Kernel.Money(covered.Sum(c => c.Amount), grant.Currency),
+                        covered.Count, covered[0].Sequence, covered[^1].Sequence, cause.Sequence, cause.At), cause.At);
+        }
+        credits.ToppedUp(grant);
+    }
+
+    public async Task VoidAsync(CreditGrantVoided voided, long sequence, CancellationToken ct)
+    {
+        await credits.LoadAsync([voided.CustomerId], ct);
+        credits.Void(voided, sequence);
+    }
+
+    public async Task ExpireAsync(CreditGrantExpired expired, long sequence, CancellationToken ct)
+    {
+        await credits.LoadAsync([expired.CustomerId], ct);
+        credits.Expire(expired, sequence);
+    }
+
+    /// <summary>
+    /// The customer's usage in <paramref name="period"/> as the batch has it now, in ledger order, that
+    /// may be uncovered: stored rows (as this batch changed them, if it did) merged with the batch's own.
+    /// </summary>
+    private async IAsyncEnumerable<UsageCredit> UncoveredAsync(string customerId, Interval period,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var inBatch = _rows.Values.Select(r => r.Credit).Concat(_repaid.Values)
+            .Where(u => u.CustomerId == customerId && period.Contains(u.UsageAt)).OrderBy(u => u.Sequence).ToList();
+        var changedHere = inBatch.Select(u => u.Sequence).ToHashSet();
+        var next = 0;
+        for (long after = 0; ;)
+        {
+            var page = await creditStore.LoadUncoveredAsync(customerId, period, after, CoverPage, ct);
+            foreach (var stored in page)
+            {
+                after = stored.Sequence;
+                while (next < inBatch.Count && inBatch[next].Sequence < stored.Sequence) yield return inBatch[next++];
+                if (changedHere.Contains(stored.Sequence)) continue;
+                _stored.TryAdd(stored.Sequence, stored.Copy());
+                _repaid[stored.Sequence] = stored;
+                yield return stored;
+            }
+            if (page.Count < CoverPage) break;
+        }
+        while (next < inBatch.Count) yield return inBatch[next++];
+    }
+
+    /// <summary>How the batch changes each customer's rated and uncovered spend, per quarter-hour bucket of usage time.</summary>
+    public Dictionary<(string Customer, Instant Bucket), SpendChange> SpendChanges()
+    {
+        var deltas = new Dictionary<(string, Instant), SpendChange>();
+        foreach (var now in _rows.Values.Select(r => r.Credit).Concat(_repaid.Values))
+        {
+            var before = _stored.GetValueOrDefault(now.Sequence);
+            var change = new SpendChange(now.Amount - (before?.Amount ?? 0m), now.Uncovered - (before?.Uncovered ?? 0m));
+            if (change.IsZero) continue;
+            var key = (now.CustomerId, RatedUsageStore.SpendBucket(now.UsageAt));
+            deltas[key] = deltas.GetValueOrDefault(key) + change;
         }
         return deltas;
     }
 
-    /// <summary>Queues the batch's rows, spend and tier totals into the daemon's transaction.</summary>
-    public void Queue(IReadOnlyDictionary<(string Customer, Instant Bucket), decimal> spend)
+    /// <summary>Queues the batch's rows, payments, spend, tier totals and credit changes into the daemon's transaction.</summary>
+    public async Task QueueAsync(IReadOnlyDictionary<(string Customer, Instant Bucket), SpendChange> spend, long position, Instant at, CancellationToken ct)
     {
         RatedUsageStore.QueueRows(ops, _rows.Values);
+        CreditStore.QueuePayments(ops, _repaid.Values);
         RatedUsageStore.QueueSpend(ops, spend);
         RatedUsageStore.QueueTierTotals(ops, _tiers.TakeChanges());
+        await credits.QueueAsync(ops, position, at, ct);
     }
+}
+
+/// <summary>A change of rated spend and of the part of it credits did not cover.</summary>
+public readonly record struct SpendChange(decimal Amount, decimal Uncovered)
+{
+    public bool IsZero => Amount == 0 && Uncovered == 0;
+    public static SpendChange operator +(SpendChange a, SpendChange b) => new(a.Amount + b.Amount, a.Uncovered + b.Uncovered);
 }

@@ -1,5 +1,6 @@
 using JasperFx.Events;
 using Ledger.Budgets;
+using Ledger.Credits;
 using Ledger.Customers;
 using Ledger.Pricing;
 using Ledger.Usage;
@@ -17,7 +18,7 @@ namespace Ledger.Rating;
 /// every event under the terms finally in force. The terms are those of the log at each event's
 /// position (<see cref="RatingTerms"/>), so a rebuild from the log repeats every step exactly.
 /// </summary>
-public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, BudgetWatch budgets) : IProjection
+public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, BudgetWatch budgets, CreditStore creditStore) : IProjection
 {
     public const string Name = "rating";
     private readonly Rater _rater = new();
@@ -29,43 +30,60 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
         projection.IncludeType<CustomerTermsSet>();
         projection.IncludeType<CustomerOverridesSet>();
         projection.IncludeType<PriceBookVersionPublished>();
+        projection.IncludeType<CreditGranted>();
+        projection.IncludeType<CreditGrantVoided>();
+        projection.IncludeType<CreditGrantExpired>();
         projection.Options.BatchSize = 5_000;
         projection.Options.DeleteDataInTableOnTeardown("ledger.rated_usage");
         projection.Options.DeleteDataInTableOnTeardown("ledger.rating_tiers");
         projection.Options.DeleteDataInTableOnTeardown("ledger.rated_spend");
+        projection.Options.DeleteDataInTableOnTeardown("ledger.credit_grants");
+        projection.Options.DeleteDataInTableOnTeardown("ledger.credit_accounts");
+        projection.Options.DeleteDataInTableOnTeardown("ledger.credit_holds");
     }
 
     public async Task ApplyAsync(IDocumentOperations ops, IReadOnlyList<IEvent> events, CancellationToken ct)
     {
         if (events.Count == 0) return;
         await terms.MoveBeforeAsync(events[0].Sequence, ct);
-        var batch = new RatingBatch(ops, store, _rater, terms);
+        var batch = new RatingBatch(ops, store, _rater, terms, new CreditBook(creditStore, store, terms), creditStore);
         await batch.PrepareAsync(events, ct);
         foreach (var e in events)
         {
+            var cause = new Cause(e.Sequence, Instant.FromDateTimeOffset(e.Timestamp));
             switch (e)
             {
                 case IEvent<UsageRecorded> usage:
-                    batch.Rate(usage.Sequence, usage.Data);
+                    batch.Rate(usage.Sequence, usage.Data, new Cause(usage.Sequence, usage.Data.RecordedAt));
                     break;
                 case IEvent<CustomerTermsSet> set:
                     var from = RatingBatch.RerateFrom(terms.CustomerOf(set.Data.CustomerId), set.Data);
                     terms.Apply(set.Data);
-                    await batch.RerateAsync(set.Data.CustomerId, from, ct);
+                    await batch.RerateAsync(set.Data.CustomerId, from, cause, ct);
                     break;
                 case IEvent<CustomerOverridesSet> overrides:
                     terms.Apply(overrides.Data);
-                    await batch.RerateAsync(overrides.Data.CustomerId, overrides.Data.EffectiveFrom, ct);
+                    await batch.RerateAsync(overrides.Data.CustomerId, overrides.Data.EffectiveFrom, cause, ct);
                     break;
                 case IEvent<PriceBookVersionPublished> published:
                     terms.Apply(published.Data);
                     foreach (var customer in await batch.CustomersAffectedByAsync(published.Data, ct))
-                        await batch.RerateAsync(customer, published.Data.EffectiveFrom, ct);
+                        await batch.RerateAsync(customer, published.Data.EffectiveFrom, cause, ct);
+                    break;
+                case IEvent<CreditGranted> granted:
+                    await batch.GrantAsync(granted.Data, new Cause(e.Sequence, granted.Data.GrantedAt), ct);
+                    break;
+                case IEvent<CreditGrantVoided> voided:
+                    await batch.VoidAsync(voided.Data, e.Sequence, ct);
+                    break;
+                case IEvent<CreditGrantExpired> expired:
+                    await batch.ExpireAsync(expired.Data, e.Sequence, ct);
                     break;
             }
         }
         var spend = batch.SpendChanges();
-        batch.Queue(spend);
+        var last = events[^1];
+        await batch.QueueAsync(spend, last.Sequence, Instant.FromDateTimeOffset(last.Timestamp), ct);
         await budgets.CheckAsync(ops, batch.Rows, terms, spend, ct);
         terms.MovedTo(events[^1].Sequence);
     }

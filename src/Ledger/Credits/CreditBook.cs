@@ -1,0 +1,180 @@
+using Ledger.Hosting;
+using Ledger.Kernel;
+using Ledger.Rating;
+using Marten;
+using NodaTime;
+
+namespace Ledger.Credits;
+
+/// <summary>The ledger event that causes a drawdown: its sequence, and its recorded time (which decides which grants are live).</summary>
+public readonly record struct Cause(long Sequence, Instant At);
+
+/// <summary>
+/// Draws rated usage down from prepaid credits, inside one rating batch and in ledger order (see
+/// docs/credits.md). Holds the accounts of the customers the batch touches, loaded from the
+/// projection's tables, and the facts (running out, breakage, low balance) found on the way.
+/// </summary>
+public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingTerms terms)
+{
+    private readonly Dictionary<string, CreditAccount> _accounts = new();
+    private readonly List<(string Key, object Fact, Instant At)> _facts = [];
+
+    public Task LoadAsync(IEnumerable<string> customerIds, CancellationToken ct)
+    {
+        var missing = customerIds.Where(c => !_accounts.ContainsKey(c)).Distinct().ToList();
+        return missing.Count == 0 ? Task.CompletedTask : store.LoadAccountsAsync(_accounts, missing, ct);
+    }
+
+    public CreditAccount Account(string customerId) => _accounts[customerId];
+
+    /// <summary>A fact to record once, under its stream key, when the batch commits.</summary>
+    public void Record(string streamKey, object fact, Instant at) => _facts.Add((streamKey, fact, at));
+
+    /// <summary>
+    /// Pays a usage event's new amount (<paramref name="after"/>) given how its previous amount was
+    /// paid (<paramref name="before"/>; null for new usage). Only the difference moves: more is drawn from
+    /// live grants, less is given back (uncovered first, then the latest drawdowns).
+    /// </summary>
+    public void Settle(UsageCredit? before, UsageCredit after, Cause cause)
+    {
+        after.Drawdowns = before is null ? [] : [.. before.Drawdowns];
+        after.Uncovered = before?.Uncovered ?? 0m;
+        var delta = after.Amount - (before?.Amount ?? 0m);
+        if (delta == 0) return;
+        var account = _accounts[after.CustomerId];
+        account.Changed = true;
+        if (delta > 0) Draw(account, after, delta, cause);
+        else GiveBack(account, after, -delta, cause);
+    }
+
+    private void Draw(CreditAccount account, UsageCredit usage, decimal amount, Cause cause)
+    {
+        foreach (var grant in account.Grants)
+        {
+            if (amount == 0) return;
+            if (!grant.PaysAt(usage.Currency, cause.At)) continue;
+            var paid = Math.Min(amount, grant.Remaining);
+            grant.Draw(paid);
+            usage.Drawdowns.Add(new Drawdown(grant.GrantId, paid, cause.Sequence));
+            amount -= paid;
+        }
+        if (amount == 0) return;
+        usage.Uncovered += amount;
+        if (account.Grants.Count == 0 || account.Exhausted) return;
+        account.Exhausted = true;
+        var policy = terms.CustomerOf(account.CustomerId)?.Credits.Policy ?? CreditPolicy.Overage;
+        _facts.Add((CreditsExhausted.StreamKey(account.CustomerId, usage.Sequence),
+            new CreditsExhausted(account.CustomerId, policy, new Money(amount, usage.Currency!), usage.Sequence, cause.At), cause.At));
+    }
+
+    private static void GiveBack(CreditAccount account, UsageCredit usage, decimal amount, Cause cause)
+    {
+        var fromUncovered = Math.Min(Math.Max(usage.Uncovered, 0m), amount);
+        usage.Uncovered -= fromUncovered;
+        amount -= fromUncovered;
+        var net = usage.Drawdowns.GroupBy(d => d.Grant).ToDictionary(g => g.Key, g => g.Sum(d => d.Amount));
+        for (var i = usage.Drawdowns.Count - 1; i >= 0 && amount > 0; i--)
+        {
+            var grantId = usage.Drawdowns[i].Grant;
+            var back = Math.Min(net[grantId], amount);
+            if (back <= 0) continue;
+            net[grantId] -= back;
+            amount -= back;
+            account.Find(grantId)?.GiveBack(back);
+            usage.Drawdowns.Add(new Drawdown(grantId, -back, cause.Sequence));
+        }
+        usage.Uncovered -= amount; // below what was ever paid: a negative amount, owed back to the customer
+    }
+
+    /// <summary>Records a new grant; it drains after the customer's other grants of lower priority. Null when it is known already.</summary>
+    public GrantState? Grant(CreditGranted granted, long sequence)
+    {
+        var account = _accounts[granted.CustomerId];
+        if (account.Find(granted.GrantId) is not null) return null;
+        var grant = new GrantState
+        {
+            CustomerId = granted.CustomerId, GrantId = granted.GrantId, Currency = granted.Amount.Currency, Kind = granted.Kind,
+            Priority = granted.Priority, EffectiveAt = granted.EffectiveAt, ExpiresAt = granted.ExpiresAt, GrantedSeq = sequence,
+            Granted = granted.Amount.Amount, Changed = true
+        };
+        account.Grants.Add(grant);
+        account.Grants.Sort(GrantState.DrawdownOrder);
+        account.LastTopUp = granted.GrantId;
+        account.LastTopUpAmount = granted.Amount.Amount;
+        account.Changed = true;
+        return grant;
+    }
+
+    /// <summary>Moves uncovered usage onto <paramref name="grant"/> (a top-up paying accrued overage); returns the amount moved.</summary>
+    public static decimal Cover(GrantState grant, UsageCredit usage, long sequence)
+    {
+        if (usage.Uncovered <= 0 || usage.Currency != grant.Currency || grant.Remaining <= 0) return 0m;
+        var paid = Math.Min(usage.Uncovered, grant.Remaining);
+        grant.Draw(paid);
+        usage.Uncovered -= paid;
+        usage.Drawdowns.Add(new Drawdown(grant.GrantId, paid, sequence));
+        return paid;
+    }
+
+    /// <summary>After a top-up: the customer has credit again unless covering accrued overage used all of it.</summary>
+    public void ToppedUp(GrantState grant)
+    {
+        if (grant.Remaining > 0) _accounts[grant.CustomerId].Exhausted = false;
+    }
+
+    public void Void(CreditGrantVoided voided, long sequence) =>
+        Close(voided.CustomerId, voided.GrantId, sequence, "voided", g => g.Voided += g.Remaining);
+
+    public void Expire(CreditGrantExpired expired, long sequence)
+    {
+        var breakage = Close(expired.CustomerId, expired.GrantId, sequence, "expired", g => g.Expired += g.Remaining);
+        if (breakage is { Amount: > 0 } b)
+            _facts.Add((CreditBreakageRecorded.StreamKey(expired.CustomerId, expired.GrantId),
+                new CreditBreakageRecorded(expired.CustomerId, expired.GrantId, b, expired.ExpiredAt, sequence), expired.ExpiredAt));
+    }
+
+    /// <summary>Closes an active grant, putting its remainder where <paramref name="close"/> says; returns that remainder.</summary>
+    private Money? Close(string customerId, string grantId, long sequence, string status, Action<GrantState> close)
+    {
+        var grant = _accounts[customerId].Find(grantId);
+        if (grant is not { Status: "active" }) return null;
+        var remainder = new Money(grant.Remaining, grant.Currency);
+        close(grant);
+        grant.Status = status;
+        grant.ClosedSeq = sequence;
+        grant.Changed = true;
+        _accounts[customerId].Changed = true;
+        return remainder;
+    }
+
+    /// <summary>
+    /// Queues the batch's changes of grants and accounts, and the facts found: running out, breakage,
+    /// and each low-balance threshold reached since the last top-up.
+    /// </summary>
+    public async Task QueueAsync(IDocumentOperations ops, long position, Instant at, CancellationToken ct)
+    {
+        var changed = _accounts.Values.Where(a => a.Changed).ToList();
+        foreach (var account in changed) LowBalance(account, position, at);
+        var recorded = await usage.ExistingStreamsAsync(_facts.Select(f => f.Key).ToList(), ct);
+        foreach (var (key, fact, when) in _facts.Where(f => !recorded.Contains(f.Key)).DistinctBy(f => f.Key))
+            RaisedEvents.QueueAppendOnce(ops, key, fact, when);
+        CreditStore.QueueGrants(ops, changed.SelectMany(a => a.Grants).Where(g => g.Changed).ToList());
+        CreditStore.QueueAccounts(ops, changed, position);
+    }
+
+    private void LowBalance(CreditAccount account, long position, Instant at)
+    {
+        var alerts = terms.CustomerOf(account.CustomerId)?.Credits.LowBalanceAlerts;
+        if (alerts is not { Count: > 0 } || account.LastTopUp is null) return;
+        var currency = account.Find(account.LastTopUp)!.Currency;
+        var remaining = account.Remaining;
+        foreach (var alert in alerts)
+        {
+            var threshold = alert.ThresholdFor(account.LastTopUpAmount);
+            if (remaining > threshold) continue;
+            _facts.Add((LowCreditBalance.StreamKey(account.CustomerId, account.LastTopUp, alert.Name),
+                new LowCreditBalance(account.CustomerId, alert.Name, new Money(threshold, currency), new Money(remaining, currency),
+                    account.LastTopUp, position, at), at));
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using Ledger.Rating;
+using Marten;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.Credits;
+
+/// <summary>
+/// The SQL of credit drawdown in the rating projection: reads of committed state (earlier batches),
+/// and writes queued into the daemon's transaction, one statement per table per batch.
+/// </summary>
+public sealed class CreditStore(NpgsqlDataSource db)
+{
+    /// <summary>Channel notified when a batch changed credit accounts (the spend-check view listens).</summary>
+    public const string Channel = "ledger_credit_accounts";
+
+    public async Task LoadAccountsAsync(Dictionary<string, CreditAccount> accounts, IReadOnlyList<string> customerIds, CancellationToken ct)
+    {
+        foreach (var id in customerIds) accounts[id] = new CreditAccount(id);
+        await using var batch = db.CreateBatch();
+        batch.BatchCommands.Add(new("""
+            select customer_id, grant_id, currency, kind, priority, effective_at, expires_at, granted_seq, granted, drawn, expired, voided, status, closed_seq
+            from ledger.credit_grants where customer_id = any($1)
+            """) { Parameters = { new() { Value = customerIds.ToArray() } } });
+        batch.BatchCommands.Add(new("select customer_id, exhausted, last_top_up, last_top_up_amount, held from ledger.credit_accounts where customer_id = any($1)")
+            { Parameters = { new() { Value = customerIds.ToArray() } } });
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            accounts[reader.GetString(0)].Grants.Add(new GrantState
+            {
+                CustomerId = reader.GetString(0), GrantId = reader.GetString(1), Currency = reader.GetString(2),
+                Kind = Enum.Parse<CreditKind>(reader.GetString(3)), Priority = reader.GetInt32(4),
+                EffectiveAt = Instant.FromDateTimeUtc(reader.GetDateTime(5)),
+                ExpiresAt = reader.IsDBNull(6) ? null : Instant.FromDateTimeUtc(reader.GetDateTime(6)),
+                GrantedSeq = reader.GetInt64(7), Granted = reader.GetDecimal(8), Drawn = reader.GetDecimal(9),
+                Expired = reader.GetDecimal(10), Voided = reader.GetDecimal(11), Status = reader.GetString(12),
+                ClosedSeq = reader.IsDBNull(13) ? null : reader.GetInt64(13)
+            });
+        await reader.NextResultAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var account = accounts[reader.GetString(0)];
+            account.Exhausted = reader.GetBoolean(1);
+            account.LastTopUp = reader.IsDBNull(2) ? null : reader.GetString(2);
+            account.LastTopUpAmount = reader.GetDecimal(3);
+            account.Held = reader.GetDecimal(4);
+        }
+        foreach (var id in customerIds) accounts[id].Grants.Sort(GrantState.DrawdownOrder);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> of the customer's stored usage in <paramref name="period"/> with an uncovered amount, after sequence <paramref name="after"/>, in ledger order.</summary>
+    public async Task<List<UsageCredit>> LoadUncoveredAsync(string customerId, Interval period, long after, int limit, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select seq, usage_at, currency, amount, uncovered, drawdowns from ledger.rated_usage
+            where customer_id = $1 and usage_at >= $2 and usage_at < $3 and uncovered > 0 and seq > $4 order by seq limit $5
+            """);
+        cmd.Parameters.Add(new() { Value = customerId });
+        cmd.Parameters.Add(new() { Value = period.Start.ToDateTimeOffset() });
+        cmd.Parameters.Add(new() { Value = period.End.ToDateTimeOffset() });
+        cmd.Parameters.Add(new() { Value = after });
+        cmd.Parameters.Add(new() { Value = limit });
+        var rows = new List<UsageCredit>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add(Read(reader, 0, customerId, 1, 2, 3, 4, 5));
+        return rows;
+    }
+
+    /// <summary>A stored usage event's credit state from the given columns (seq, usage_at, currency, amount, uncovered, drawdowns).</summary>
+    public static UsageCredit Read(NpgsqlDataReader reader, int seq, string customerId, int usageAt, int currency, int amount, int uncovered, int drawdowns) =>
+        new(reader.GetInt64(seq), customerId, Instant.FromDateTimeUtc(reader.GetDateTime(usageAt)),
+            reader.IsDBNull(currency) ? null : reader.GetString(currency), reader.IsDBNull(amount) ? 0m : reader.GetDecimal(amount))
+        {
+            Uncovered = reader.GetDecimal(uncovered),
+            Drawdowns = UsageCredit.ReadDrawdowns(reader.IsDBNull(drawdowns) ? null : reader.GetString(drawdowns))
+        };
+
+    /// <summary>Rewrites how stored usage is paid, for usage whose payment changed but not its rating (a top-up covering overage).</summary>
+    public static void QueuePayments(IDocumentOperations ops, IReadOnlyCollection<UsageCredit> usage)
+    {
+        if (usage.Count == 0) return;
+        ops.QueueSqlCommand("""
+            update ledger.rated_usage r set uncovered = p.uncovered, drawdowns = p.drawdowns
+            from unnest(?::bigint[], ?::numeric[], ?::jsonb[]) as p(seq, uncovered, drawdowns) where r.seq = p.seq
+            """,
+            usage.Select(u => u.Sequence).ToArray(), usage.Select(u => u.Uncovered).ToArray(), usage.Select(u => u.DrawdownsJson()).ToArray());
+    }
+
+    public static void QueueGrants(IDocumentOperations ops, IReadOnlyCollection<GrantState> grants)
+    {
+        if (grants.Count == 0) return;
+        ops.QueueSqlCommand("""
+            insert into ledger.credit_grants (customer_id, grant_id, currency, kind, priority, effective_at, expires_at, granted_seq,
+                granted, drawn, expired, voided, status, closed_seq)
+            select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::timestamptz[], ?::timestamptz[], ?::bigint[],
+                ?::numeric[], ?::numeric[], ?::numeric[], ?::numeric[], ?::text[], ?::bigint[])
+            on conflict (customer_id, grant_id) do update set drawn = excluded.drawn, expired = excluded.expired,
+                voided = excluded.voided, status = excluded.status, closed_seq = excluded.closed_seq
+            """,
+            grants.Select(g => g.CustomerId).ToArray(), grants.Select(g => g.GrantId).ToArray(), grants.Select(g => g.Currency).ToArray(),
+            grants.Select(g => g.Kind.ToString()).ToArray(), grants.Select(g => g.Priority).ToArray(),
+            grants.Select(g => g.EffectiveAt.ToDateTimeOffset()).ToArray(), grants.Select(g => g.ExpiresAt?.ToDateTimeOffset()).ToArray(),
+            grants.Select(g => g.GrantedSeq).ToArray(), grants.Select(g => g.Granted).ToArray(), grants.Select(g => g.Drawn).ToArray(),
+            grants.Select(g => g.Expired).ToArray(), grants.Select(g => g.Voided).ToArray(), grants.Select(g => g.Status).ToArray(),
+            grants.Select(g => g.ClosedSeq).ToArray());
+    }
+
+    public static void QueueAccounts(IDocumentOperations ops, IReadOnlyCollection<CreditAccount> accounts, long position)
+    {
+        if (accounts.Count == 0) return;
+        ops.QueueSqlCommand("""
+            insert into ledger.credit_accounts (customer_id, exhausted, last_top_up, last_top_up_amount, held, updated_seq)
+            select c, e, l, a, h, ? from unnest(?::text[], ?::boolean[], ?::text[], ?::numeric[], ?::numeric[]) as t(c, e, l, a, h)
+            on conflict (customer_id) do update set exhausted = excluded.exhausted, last_top_up = excluded.last_top_up,
+                last_top_up_amount = excluded.last_top_up_amount, held = excluded.held, updated_seq = excluded.updated_seq
+            """,
+            position, accounts.Select(a => a.CustomerId).ToArray(), accounts.Select(a => a.Exhausted).ToArray(),
+            accounts.Select(a => a.LastTopUp).ToArray(), accounts.Select(a => a.LastTopUpAmount).ToArray(), accounts.Select(a => a.Held).ToArray());
+        ops.QueueSqlCommand($"select pg_notify('{Channel}', ?)", position.ToString());
+    }
+}
