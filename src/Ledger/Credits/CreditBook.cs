@@ -18,6 +18,9 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
 {
     private readonly Dictionary<string, CreditAccount> _accounts = new();
     private readonly List<(string Key, object Fact, Instant At)> _facts = [];
+    private readonly Dictionary<string, HoldState> _holds = new();
+    /// <summary>Holds settled with a usage event not rated yet, by that event's key: they end when it is rated.</summary>
+    private readonly Dictionary<(string Source, string Id), HoldState> _settling = new();
 
     public Task LoadAsync(IEnumerable<string> customerIds, CancellationToken ct)
     {
@@ -26,6 +29,71 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
     }
 
     public CreditAccount Account(string customerId) => _accounts[customerId];
+
+    /// <summary>Loads the holds the batch's events name, and the settling holds of its customers.</summary>
+    public async Task LoadHoldsAsync(IReadOnlyCollection<string> holdIds, IReadOnlyCollection<string> customerIds, CancellationToken ct)
+    {
+        if (holdIds.Count == 0 && customerIds.Count == 0) return;
+        foreach (var hold in await store.LoadHoldsAsync(holdIds, customerIds, ct))
+        {
+            _holds.TryAdd(hold.HoldId, hold);
+            if (hold is { Status: "settling", UsageSource: { } source, UsageId: { } id }) _settling[(source, id)] = hold;
+        }
+    }
+
+    public async Task PlaceAsync(HoldPlaced placed, long sequence, CancellationToken ct)
+    {
+        if (_holds.ContainsKey(placed.HoldId)) return;
+        await LoadAsync([placed.CustomerId], ct);
+        _holds[placed.HoldId] = new HoldState
+        {
+            HoldId = placed.HoldId, CustomerId = placed.CustomerId, Amount = placed.Amount.Amount, ExpiresAt = placed.ExpiresAt,
+            PlacedSeq = sequence, Changed = true
+        };
+        var account = _accounts[placed.CustomerId];
+        account.Held += placed.Amount.Amount;
+        account.Changed = true;
+    }
+
+    /// <summary>A hold names its usage: it ends now if that usage is rated already, otherwise when it is.</summary>
+    public async Task SettleAsync(HoldSettled settled, long sequence, bool ratedInBatch, CancellationToken ct)
+    {
+        if (!_holds.TryGetValue(settled.HoldId, out var hold) || hold.Status != "held") return;
+        if (ratedInBatch || await store.IsRatedAsync(settled.Source, settled.EventId, ct))
+        {
+            await EndAsync(hold, "settled", sequence, ct);
+            return;
+        }
+        hold.Status = "settling";
+        hold.UsageSource = settled.Source;
+        hold.UsageId = settled.EventId;
+        hold.Changed = true;
+        _settling[(settled.Source, settled.EventId)] = hold;
+    }
+
+    public async Task EndAsync(HoldEnded ended, long sequence, CancellationToken ct)
+    {
+        if (_holds.TryGetValue(ended.HoldId, out var hold))
+            await EndAsync(hold, ended.How == HoldEnd.Expired ? "expired" : "released", sequence, ct);
+    }
+
+    /// <summary>A usage event was rated: a hold waiting for it ends.</summary>
+    public async Task UsageRatedAsync(string source, string eventId, long sequence, CancellationToken ct)
+    {
+        if (_settling.Remove((source, eventId), out var hold)) await EndAsync(hold, "settled", sequence, ct);
+    }
+
+    private async Task EndAsync(HoldState hold, string status, long sequence, CancellationToken ct)
+    {
+        if (!hold.Open) return;
+        await LoadAsync([hold.CustomerId], ct);
+        hold.Status = status;
+        hold.EndedSeq = sequence;
+        hold.Changed = true;
+        var account = _accounts[hold.CustomerId];
+        account.Held -= hold.Amount;
+        account.Changed = true;
+    }
 
     /// <summary>A fact to record once, under its stream key, when the batch commits.</summary>
     public void Record(string streamKey, object fact, Instant at) => _facts.Add((streamKey, fact, at));
@@ -122,11 +190,15 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
         if (grant.Remaining > 0) _accounts[grant.CustomerId].Exhausted = false;
     }
 
-    public void Void(CreditGrantVoided voided, long sequence) =>
-        Close(voided.CustomerId, voided.GrantId, sequence, "voided", g => g.Voided += g.Remaining);
-
-    public void Expire(CreditGrantExpired expired, long sequence)
+    public async Task VoidAsync(CreditGrantVoided voided, long sequence, CancellationToken ct)
     {
+        await LoadAsync([voided.CustomerId], ct);
+        Close(voided.CustomerId, voided.GrantId, sequence, "voided", g => g.Voided += g.Remaining);
+    }
+
+    public async Task ExpireAsync(CreditGrantExpired expired, long sequence, CancellationToken ct)
+    {
+        await LoadAsync([expired.CustomerId], ct);
         var breakage = Close(expired.CustomerId, expired.GrantId, sequence, "expired", g => g.Expired += g.Remaining);
         if (breakage is { Amount: > 0 } b)
             _facts.Add((CreditBreakageRecorded.StreamKey(expired.CustomerId, expired.GrantId),
@@ -159,6 +231,7 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
         foreach (var (key, fact, when) in _facts.Where(f => !recorded.Contains(f.Key)).DistinctBy(f => f.Key))
             RaisedEvents.QueueAppendOnce(ops, key, fact, when);
         CreditStore.QueueGrants(ops, changed.SelectMany(a => a.Grants).Where(g => g.Changed).ToList());
+        CreditStore.QueueHolds(ops, _holds.Values.Where(h => h.Changed).ToList());
         CreditStore.QueueAccounts(ops, changed, position);
     }
 

@@ -119,4 +119,51 @@ public sealed class CreditStore(NpgsqlDataSource db)
             accounts.Select(a => a.LastTopUp).ToArray(), accounts.Select(a => a.LastTopUpAmount).ToArray(), accounts.Select(a => a.Held).ToArray());
         ops.QueueSqlCommand($"select pg_notify('{Channel}', ?)", position.ToString());
     }
+
+    /// <summary>The holds named, and those of the given customers waiting for their usage to be rated.</summary>
+    public async Task<List<HoldState>> LoadHoldsAsync(IReadOnlyCollection<string> holdIds, IReadOnlyCollection<string> settlingOf, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select hold_id, customer_id, amount, expires_at, placed_seq, status, usage_source, usage_id, ended_seq from ledger.credit_holds
+            where hold_id = any($1) or (status = 'settling' and customer_id = any($2))
+            """);
+        cmd.Parameters.Add(new() { Value = holdIds.ToArray() });
+        cmd.Parameters.Add(new() { Value = settlingOf.ToArray() });
+        var holds = new List<HoldState>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            holds.Add(new HoldState
+            {
+                HoldId = reader.GetString(0), CustomerId = reader.GetString(1), Amount = reader.GetDecimal(2),
+                ExpiresAt = Instant.FromDateTimeUtc(reader.GetDateTime(3)), PlacedSeq = reader.GetInt64(4), Status = reader.GetString(5),
+                UsageSource = reader.IsDBNull(6) ? null : reader.GetString(6), UsageId = reader.IsDBNull(7) ? null : reader.GetString(7),
+                EndedSeq = reader.IsDBNull(8) ? null : reader.GetInt64(8)
+            });
+        return holds;
+    }
+
+    /// <summary>Whether the usage event with this key has been rated (by a committed batch).</summary>
+    public async Task<bool> IsRatedAsync(string source, string eventId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("""
+            select exists (select 1 from ledger.mt_events e join ledger.rated_usage r on r.seq = e.seq_id where e.id = $1 and r.status = 'rated')
+            """);
+        cmd.Parameters.Add(new() { Value = Usage.EventKey.ToEventId(source, eventId) });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public static void QueueHolds(IDocumentOperations ops, IReadOnlyCollection<HoldState> holds)
+    {
+        if (holds.Count == 0) return;
+        ops.QueueSqlCommand("""
+            insert into ledger.credit_holds (hold_id, customer_id, amount, expires_at, status, usage_source, usage_id, placed_seq, ended_seq)
+            select * from unnest(?::text[], ?::text[], ?::numeric[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
+            on conflict (hold_id) do update set status = excluded.status, usage_source = excluded.usage_source,
+                usage_id = excluded.usage_id, ended_seq = excluded.ended_seq
+            """,
+            holds.Select(h => h.HoldId).ToArray(), holds.Select(h => h.CustomerId).ToArray(), holds.Select(h => h.Amount).ToArray(),
+            holds.Select(h => h.ExpiresAt.ToDateTimeOffset()).ToArray(), holds.Select(h => h.Status).ToArray(),
+            holds.Select(h => h.UsageSource).ToArray(), holds.Select(h => h.UsageId).ToArray(),
+            holds.Select(h => h.PlacedSeq).ToArray(), holds.Select(h => h.EndedSeq).ToArray());
+    }
 }

@@ -115,6 +115,7 @@ public static class LedgerApp
         opts.Events.AddEventType<UsageRecorded>();
         opts.Events.AddEventType<BudgetThresholdCrossed>();
         opts.Events.AddEventTypes([typeof(Credits.CreditGranted), typeof(Credits.CreditGrantVoided), typeof(Credits.CreditGrantExpired),
+            typeof(Credits.HoldPlaced), typeof(Credits.HoldSettled), typeof(Credits.HoldEnded),
             typeof(Credits.CreditsExhausted), typeof(Credits.AccruedOverageCovered), typeof(Credits.LowCreditBalance), typeof(Credits.CreditBreakageRecorded)]);
         opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);

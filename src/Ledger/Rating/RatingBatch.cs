@@ -14,6 +14,8 @@ namespace Ledger.Rating;
 /// </summary>
 internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store, Rater rater, RatingTerms terms, CreditBook credits, CreditStore creditStore)
 {
+    public CreditBook Credits => credits;
+
     private readonly Dictionary<long, RatedRow> _rows = new();
     /// <summary>Stored rows read by this batch, as committed (rated again, or paid again by a top-up): what the batch's changes are measured against.</summary>
     private readonly Dictionary<long, UsageCredit> _stored = new();
@@ -34,6 +36,8 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     {
         var usage = events.Select(e => e.Data).OfType<UsageRecorded>().ToList();
         await credits.LoadAsync(usage.Select(u => u.CustomerId), ct);
+        var holds = events.Select(e => e.Data switch { HoldSettled s => s.HoldId, HoldEnded h => h.HoldId, _ => null }).OfType<string>().ToHashSet();
+        await credits.LoadHoldsAsync(holds, usage.Select(u => u.CustomerId).ToHashSet(), ct);
         // A tier published within this batch starts its totals at zero: no usage was counted under it before.
         if (!terms.AnyTiers) return;
         var periods = usage
@@ -43,6 +47,18 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
             .ToHashSet();
         await store.LoadTierTotalsAsync(_tiers, periods, ct);
     }
+
+    /// <summary>Rates a new usage event; a hold waiting for it ends once it is rated.</summary>
+    public async Task RateNewAsync(long sequence, UsageRecorded usage, CancellationToken ct)
+    {
+        Rate(sequence, usage, new Cause(sequence, usage.RecordedAt));
+        if (_rows[sequence].Outcome is Rated) await credits.UsageRatedAsync(usage.Source, usage.EventId, sequence, ct);
+    }
+
+    /// <summary>A hold names its usage event: rated in this batch, or by an earlier one?</summary>
+    public Task SettleHoldAsync(HoldSettled settled, long sequence, CancellationToken ct) =>
+        credits.SettleAsync(settled, sequence,
+            _rows.Values.Any(r => r.Outcome is Rated && r.Usage.Source == settled.Source && r.Usage.EventId == settled.EventId), ct);
 
     /// <summary>Rates one usage event (again) and settles the change of its amount with the customer's credits.</summary>
     public void Rate(long sequence, UsageRecorded usage, Cause cause)
@@ -122,18 +138,6 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
                         covered.Count, covered[0].Sequence, covered[^1].Sequence, cause.Sequence, cause.At), cause.At);
         }
         credits.ToppedUp(grant);
-    }
-
-    public async Task VoidAsync(CreditGrantVoided voided, long sequence, CancellationToken ct)
-    {
-        await credits.LoadAsync([voided.CustomerId], ct);
-        credits.Void(voided, sequence);
-    }
-
-    public async Task ExpireAsync(CreditGrantExpired expired, long sequence, CancellationToken ct)
-    {
-        await credits.LoadAsync([expired.CustomerId], ct);
-        credits.Expire(expired, sequence);
     }
 
     /// <summary>

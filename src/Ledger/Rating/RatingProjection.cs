@@ -33,6 +33,9 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
         projection.IncludeType<CreditGranted>();
         projection.IncludeType<CreditGrantVoided>();
         projection.IncludeType<CreditGrantExpired>();
+        projection.IncludeType<HoldPlaced>();
+        projection.IncludeType<HoldSettled>();
+        projection.IncludeType<HoldEnded>();
         projection.Options.BatchSize = 5_000;
         projection.Options.DeleteDataInTableOnTeardown("ledger.rated_usage");
         projection.Options.DeleteDataInTableOnTeardown("ledger.rating_tiers");
@@ -54,7 +57,7 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
             switch (e)
             {
                 case IEvent<UsageRecorded> usage:
-                    batch.Rate(usage.Sequence, usage.Data, new Cause(usage.Sequence, usage.Data.RecordedAt));
+                    await batch.RateNewAsync(usage.Sequence, usage.Data, ct);
                     break;
                 case IEvent<CustomerTermsSet> set:
                     var from = RatingBatch.RerateFrom(terms.CustomerOf(set.Data.CustomerId), set.Data);
@@ -74,10 +77,19 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
                     await batch.GrantAsync(granted.Data, new Cause(e.Sequence, granted.Data.GrantedAt), ct);
                     break;
                 case IEvent<CreditGrantVoided> voided:
-                    await batch.VoidAsync(voided.Data, e.Sequence, ct);
+                    await batch.Credits.VoidAsync(voided.Data, e.Sequence, ct);
                     break;
                 case IEvent<CreditGrantExpired> expired:
-                    await batch.ExpireAsync(expired.Data, e.Sequence, ct);
+                    await batch.Credits.ExpireAsync(expired.Data, e.Sequence, ct);
+                    break;
+                case IEvent<HoldPlaced> placed:
+                    await batch.Credits.PlaceAsync(placed.Data, e.Sequence, ct);
+                    break;
+                case IEvent<HoldSettled> settled:
+                    await batch.SettleHoldAsync(settled.Data, e.Sequence, ct);
+                    break;
+                case IEvent<HoldEnded> ended:
+                    await batch.Credits.EndAsync(ended.Data, e.Sequence, ct);
                     break;
             }
         }
