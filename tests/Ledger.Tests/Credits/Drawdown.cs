@@ -143,6 +143,24 @@ public sealed class when_usage_draws_down_credits(LedgerFixture ledger)
         Assert.Equal(["amount-5", "fraction-0.2", "amount-5"], (await s.FactsAsync("low_credit_balance")).Select(f => f.GetProperty("alert").GetString()));
     }
 
+    [Fact]
+    public async Task usage_rated_again_lower_gives_credit_back_and_rated_again_higher_draws_more()
+    {
+        var s = await StartAsync();
+        await s.GrantAsync("prepaid", 10m);
+        await s.UseAsync(4);
+        await s.Rating.PublishAsync(Ledger.Tests.Rating.RatingScenario.FlatBook("2026-02-01T00:00:00Z", "0.50", per: "1"));
+        Assert.Equal("8.00", (await s.BalanceAsync()).GetProperty("credits_remaining").GetString());
+        Assert.Equal(new Dictionary<string, decimal> { ["prepaid"] = 2m }, (await s.PaymentsAsync())[0].Paid);
+
+        await s.Rating.PublishAsync(Ledger.Tests.Rating.RatingScenario.FlatBook("2026-03-01T00:00:00Z", "3.00", per: "1"));
+        var balance = await s.BalanceAsync();
+        Assert.Equal("0.00", balance.GetProperty("credits_remaining").GetString());
+        Assert.Equal("2.00", balance.GetProperty("overage_accrued").GetString());
+        var payment = (await s.PaymentsAsync())[0];
+        Assert.Equal((12m, 2m), (payment.Amount, payment.Uncovered));
+    }
+
     private async Task<(decimal Granted, decimal Drawn, decimal Expired, decimal Voided, string Status)> GrantRowAsync(string customer, string grant)
     {
         await using var cmd = ledger.Database.CreateCommand(
