@@ -25,15 +25,17 @@ public static class RatingBenchmark
         var customers = args.Int("customers", 100);
         var offered = args.Int("rate", 20_000);
         var seconds = args.Int("seconds", 20);
+        var grants = args.Int("grants", 0);
 
         await using var target = await Target.StartAsync(null, "Disabled");
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 })
         { BaseAddress = new Uri(target.Url), Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", target.ApiKey);
         await SetUpPricesAsync(http, customers + 1);
-        Console.WriteLine($"rating: {events:N0} events for {customers} customers, then {offered:N0} events/s offered for {seconds} s, {Environment.ProcessorCount} cores");
-
         var store = target.Services.GetRequiredService<IDocumentStore>();
+        await GrantCreditsAsync(store, customers + 1, grants);
+        Console.WriteLine($"rating: {events:N0} events for {customers} customers ({grants} credit grants each), then {offered:N0} events/s offered for {seconds} s, {Environment.ProcessorCount} cores");
+
         await SendAllAsync(http, Batches.Build("//bench/backlog", events, batchSize, customers, DateTimeOffset.UtcNow.AddMinutes(-5)));
         await AnalyzeAsync(target.ConnectionString);
 
@@ -67,6 +69,20 @@ public static class RatingBenchmark
             """);
         for (var c = 0; c < customers; c++)
             await Put(http, $"/v1/customers/customer-{c}", """{"price_book":"bench","budget":{"amount":"1000000.00","period":"month","alert_thresholds":[0.5,1.0]}}""");
+    }
+
+    /// <summary>Grants each customer <paramref name="grants"/> large grants (so every event is drawn down from credits), in distinct priorities.</summary>
+    private static async Task GrantCreditsAsync(IDocumentStore store, int customers, int grants)
+    {
+        if (grants == 0) return;
+        await using var session = store.LightweightSession();
+        var now = NodaTime.SystemClock.Instance.GetCurrentInstant().Minus(NodaTime.Duration.FromHours(1));
+        for (var c = 0; c < customers; c++)
+            for (var g = 0; g < grants; g++)
+                session.Events.StartStream(Credits.CreditGranted.StreamKey($"customer-{c}", $"grant-{g}"),
+                    new Credits.CreditGranted($"customer-{c}", $"grant-{g}", new Kernel.Money(1_000_000m, "USD"), Credits.CreditKind.Purchased, g,
+                        now, null, [], now, "bench"));
+        await session.SaveChangesAsync();
     }
 
     private static async Task Put(HttpClient http, string path, string json)
