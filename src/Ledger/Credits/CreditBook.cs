@@ -21,6 +21,8 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
     private readonly Dictionary<string, HoldState> _holds = new();
     /// <summary>Holds settled with a usage event not rated yet, by that event's key: they end when it is rated.</summary>
     private readonly Dictionary<(string Source, string Id), HoldState> _settling = new();
+    /// <summary>The latest recorded time among the events that changed credit in this batch: when low balances are detected.</summary>
+    private Instant _at;
 
     public Task LoadAsync(IEnumerable<string> customerIds, CancellationToken ct)
     {
@@ -95,6 +97,11 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
         account.Changed = true;
     }
 
+    private void Seen(Instant at)
+    {
+        if (at > _at) _at = at;
+    }
+
     /// <summary>A fact to record once, under its stream key, when the batch commits.</summary>
     public void Record(string streamKey, object fact, Instant at) => _facts.Add((streamKey, fact, at));
 
@@ -109,6 +116,7 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
         after.Uncovered = before?.Uncovered ?? 0m;
         var delta = after.Amount - (before?.Amount ?? 0m);
         if (delta == 0) return;
+        Seen(cause.At);
         var account = _accounts[after.CustomerId];
         account.Changed = true;
         if (delta > 0) Draw(account, after, delta, cause);
@@ -159,6 +167,7 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
     {
         var account = _accounts[granted.CustomerId];
         if (account.Find(granted.GrantId) is not null) return null;
+        Seen(granted.GrantedAt);
         var grant = new GrantState
         {
             CustomerId = granted.CustomerId, GrantId = granted.GrantId, Currency = granted.Amount.Currency, Kind = granted.Kind,
@@ -193,12 +202,14 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
     public async Task VoidAsync(CreditGrantVoided voided, long sequence, CancellationToken ct)
     {
         await LoadAsync([voided.CustomerId], ct);
+        Seen(voided.VoidedAt);
         Close(voided.CustomerId, voided.GrantId, sequence, "voided", g => g.Voided += g.Remaining);
     }
 
     public async Task ExpireAsync(CreditGrantExpired expired, long sequence, CancellationToken ct)
     {
         await LoadAsync([expired.CustomerId], ct);
+        Seen(expired.ExpiredAt);
         var breakage = Close(expired.CustomerId, expired.GrantId, sequence, "expired", g => g.Expired += g.Remaining);
         if (breakage is { Amount: > 0 } b)
             _facts.Add((CreditBreakageRecorded.StreamKey(expired.CustomerId, expired.GrantId),
@@ -223,10 +234,10 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
     /// Queues the batch's changes of grants and accounts, and the facts found: running out, breakage,
     /// and each low-balance threshold reached since the last top-up.
     /// </summary>
-    public async Task QueueAsync(IDocumentOperations ops, long position, Instant at, CancellationToken ct)
+    public async Task QueueAsync(IDocumentOperations ops, long position, CancellationToken ct)
     {
         var changed = _accounts.Values.Where(a => a.Changed).ToList();
-        foreach (var account in changed) LowBalance(account, position, at);
+        foreach (var account in changed) LowBalance(account, position, _at);
         var recorded = await usage.ExistingStreamsAsync(_facts.Select(f => f.Key).ToList(), ct);
         foreach (var (key, fact, when) in _facts.Where(f => !recorded.Contains(f.Key)).DistinctBy(f => f.Key))
             RaisedEvents.QueueAppendOnce(ops, key, fact, when);

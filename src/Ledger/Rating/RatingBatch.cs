@@ -184,13 +184,13 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     }
 
     /// <summary>Queues the batch's rows, payments, spend, tier totals and credit changes into the daemon's transaction.</summary>
-    public async Task QueueAsync(IReadOnlyDictionary<(string Customer, Instant Bucket), SpendChange> spend, long position, Instant at, CancellationToken ct)
+    public async Task QueueAsync(IReadOnlyDictionary<(string Customer, Instant Bucket), SpendChange> spend, long position, CancellationToken ct)
     {
         RatedUsageStore.QueueRows(ops, _rows.Values);
         CreditStore.QueuePayments(ops, _repaid.Values);
         RatedUsageStore.QueueSpend(ops, spend);
         RatedUsageStore.QueueTierTotals(ops, _tiers.TakeChanges());
-        await credits.QueueAsync(ops, position, at, ct);
+        await credits.QueueAsync(ops, position, ct);
     }
 }
 

@@ -53,7 +53,7 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
         await batch.PrepareAsync(events, ct);
         foreach (var e in events)
         {
-            var cause = new Cause(e.Sequence, Instant.FromDateTimeOffset(e.Timestamp));
+            // Each event's own record of when it happened decides which grants are live for what it changes.
             switch (e)
             {
                 case IEvent<UsageRecorded> usage:
@@ -62,16 +62,16 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
                 case IEvent<CustomerTermsSet> set:
                     var from = RatingBatch.RerateFrom(terms.CustomerOf(set.Data.CustomerId), set.Data);
                     terms.Apply(set.Data);
-                    await batch.RerateAsync(set.Data.CustomerId, from, cause, ct);
+                    await batch.RerateAsync(set.Data.CustomerId, from, new Cause(e.Sequence, set.Data.SetAt), ct);
                     break;
                 case IEvent<CustomerOverridesSet> overrides:
                     terms.Apply(overrides.Data);
-                    await batch.RerateAsync(overrides.Data.CustomerId, overrides.Data.EffectiveFrom, cause, ct);
+                    await batch.RerateAsync(overrides.Data.CustomerId, overrides.Data.EffectiveFrom, new Cause(e.Sequence, overrides.Data.SetAt), ct);
                     break;
                 case IEvent<PriceBookVersionPublished> published:
                     terms.Apply(published.Data);
                     foreach (var customer in await batch.CustomersAffectedByAsync(published.Data, ct))
-                        await batch.RerateAsync(customer, published.Data.EffectiveFrom, cause, ct);
+                        await batch.RerateAsync(customer, published.Data.EffectiveFrom, new Cause(e.Sequence, published.Data.PublishedAt), ct);
                     break;
                 case IEvent<CreditGranted> granted:
                     await batch.GrantAsync(granted.Data, new Cause(e.Sequence, granted.Data.GrantedAt), ct);
@@ -94,8 +94,7 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
             }
         }
         var spend = batch.SpendChanges();
-        var last = events[^1];
-        await batch.QueueAsync(spend, last.Sequence, Instant.FromDateTimeOffset(last.Timestamp), ct);
+        await batch.QueueAsync(spend, events[^1].Sequence, ct);
         await budgets.CheckAsync(ops, batch.Rows, terms, spend, ct);
         terms.MovedTo(events[^1].Sequence);
     }
