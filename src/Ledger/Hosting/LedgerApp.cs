@@ -4,6 +4,7 @@ using JasperFx.Events.Projections;
 using JasperFx.Events.Daemon;
 using Ledger.Access;
 using Ledger.Budgets;
+using Ledger.Credits;
 using Ledger.Rating;
 using Ledger.Customers;
 using Ledger.Pricing;
@@ -95,6 +96,7 @@ public static class LedgerApp
             // Durable messages are stored as JSON, and messages carry NodaTime instants.
             opts.UseSystemTextJsonForSerialization(json => json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
             WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
+            CreditsConfiguration.ConfigureWolverine(opts, builder.Configuration);
         });
         services.AddWolverineHttp();
     }
@@ -119,6 +121,7 @@ public static class LedgerApp
         opts.Projections.Snapshot<PriceBook>(SnapshotLifecycle.Inline);
         opts.Schema.For<ApiKeyUsage>();
         WebhookConfiguration.ConfigureMarten(opts);
+        CreditsConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 
