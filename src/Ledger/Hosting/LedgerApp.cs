@@ -78,6 +78,7 @@ public static class LedgerApp
             .IntegrateWithWolverine()
             .AddProjectionWithServices<RatingProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, RatingProjection.Configure)
             .PublishEventsToWolverine(BudgetAlerts.Subscription, BudgetAlerts.Relay)
+            .PublishEventsToWolverine(CreditAlerts.Subscription, CreditAlerts.Relay)
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
         services.AddSingleton<RatedUsageStore>();
