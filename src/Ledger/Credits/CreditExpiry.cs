@@ -11,10 +11,12 @@ using Wolverine.Runtime.Handlers;
 namespace Ledger.Credits;
 
 /// <summary>Expire a grant at its <c>expires_at</c>. Scheduled, durably, in the transaction that records the grant.</summary>
-public sealed record ExpireCreditGrant(string CustomerId, string GrantId);
+/// <param name="ExpiresAt">The expiry it was scheduled for: a message from a request that lost the race to record the
+/// same reference with other terms, should one ever run, finds another expiry and does nothing.</param>
+public sealed record ExpireCreditGrant(string CustomerId, string GrantId, Instant ExpiresAt);
 
 /// <summary>Tell the customer's systems a grant expires in <paramref name="Before"/>. Scheduled with the grant, one per notice offset.</summary>
-public sealed record SendCreditExpiryNotice(string CustomerId, string GrantId, Duration Before);
+public sealed record SendCreditExpiryNotice(string CustomerId, string GrantId, Duration Before, Instant ExpiresAt);
 
 /// <summary>
 /// Expiry runs on Wolverine's durable scheduled messages: they are stored in PostgreSQL with the grant
@@ -30,9 +32,9 @@ public static class CreditExpiry
     public static async Task ScheduleAsync(IMessageBus bus, CreditGranted grant, Instant now)
     {
         if (grant.ExpiresAt is not { } expiresAt) return;
-        await bus.ScheduleAsync(new ExpireCreditGrant(grant.CustomerId, grant.GrantId), expiresAt.ToDateTimeOffset());
+        await bus.ScheduleAsync(new ExpireCreditGrant(grant.CustomerId, grant.GrantId, expiresAt), expiresAt.ToDateTimeOffset());
         foreach (var before in grant.ExpiryNotices.Where(b => expiresAt - b > now))
-            await bus.ScheduleAsync(new SendCreditExpiryNotice(grant.CustomerId, grant.GrantId, before), (expiresAt - before).ToDateTimeOffset());
+            await bus.ScheduleAsync(new SendCreditExpiryNotice(grant.CustomerId, grant.GrantId, before, expiresAt), (expiresAt - before).ToDateTimeOffset());
     }
 
     /// <summary>The unused amount of a grant as the rating projection has it; null before the projection reached the grant.</summary>
@@ -54,8 +56,8 @@ public static class ExpireCreditGrantHandler
     public static async Task Handle(ExpireCreditGrant message, IDocumentSession session, CancellationToken ct)
     {
         var stream = await session.Events.FetchForWriting<CreditGrant>(CreditGranted.StreamKey(message.CustomerId, message.GrantId), ct);
-        // Voided or expired already (or a message for a grant that does not exist): nothing left to expire.
-        if (stream.Aggregate is not { Status: CreditGrantStatus.Active, ExpiresAt: { } expiresAt } grant) return;
+        // Voided or expired already (or a message for a grant that does not exist, or for another expiry): nothing to expire.
+        if (stream.Aggregate is not { Status: CreditGrantStatus.Active, ExpiresAt: { } expiresAt } grant || expiresAt != message.ExpiresAt) return;
         // Expired at expires_at (business time), however late the message ran.
         stream.AppendOne(new CreditGrantExpired(grant.CustomerId, grant.GrantId, expiresAt));
     }
@@ -70,7 +72,7 @@ public static class SendCreditExpiryNoticeHandler
         IClock clock, CancellationToken ct)
     {
         var grant = await session.LoadAsync<CreditGrant>(CreditGranted.StreamKey(message.CustomerId, message.GrantId), ct);
-        if (grant is not { Status: CreditGrantStatus.Active, ExpiresAt: { } expiresAt }) return [];
+        if (grant is not { Status: CreditGrantStatus.Active, ExpiresAt: { } expiresAt } || expiresAt != message.ExpiresAt) return [];
         var key = CreditExpiryNoticeSent.StreamKey(grant.CustomerId, grant.GrantId, message.Before);
         if (await session.Events.FetchStreamStateAsync(key, ct) is not null) return [];
 

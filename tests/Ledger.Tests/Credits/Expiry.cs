@@ -5,6 +5,7 @@ using Ledger.Tests.Support;
 using Ledger.Tests.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
+using NodaTime.Text;
 using Wolverine;
 using static Ledger.Tests.Credits.CreditProbes;
 using static Ledger.Tests.Support.LedgerProbes;
@@ -43,8 +44,21 @@ public sealed class when_a_grant_reaches_its_expiry(LedgerFixture ledger)
         Assert.Equal(HttpStatusCode.OK, (await ledger.Client.VoidAsync(customer, "promo")).StatusCode);
         await Task.Delay(2500); // past expires_at and a poll
 
-        await InvokeAsync(new ExpireCreditGrant(customer, "promo"));
+        var expiresAt = (await ledger.Client.CreditsAsync(customer)).GetProperty("grants")[0].GetProperty("expires_at").GetString()!;
+        await InvokeAsync(new ExpireCreditGrant(customer, "promo", InstantPattern.ExtendedIso.Parse(expiresAt).Value));
         Assert.Equal(["credit_granted", "credit_grant_voided"], await StreamEventsAsync(ledger.Database, GrantStream(customer, "promo")));
+    }
+
+    [Fact]
+    public async Task an_expiry_scheduled_for_other_terms_changes_nothing()
+    {
+        // What a request that lost the race to record the same reference with another expires_at may have scheduled
+        var customer = await ledger.Client.NewCustomerAsync();
+        await ledger.Client.GrantAsync(customer, """{"amount":"5.00","kind":"promotional","reference":"r","expires_at":"2099-01-01T00:00:00Z","expiry_notices":[]}""");
+
+        await InvokeAsync(new ExpireCreditGrant(customer, "r", Instant.FromUtc(2030, 1, 1, 0, 0)));
+
+        Assert.Equal(["credit_granted"], await StreamEventsAsync(ledger.Database, GrantStream(customer, "r")));
     }
 
     [Fact]
@@ -61,7 +75,7 @@ public sealed class when_a_grant_reaches_its_expiry(LedgerFixture ledger)
 
         var received = await receiver.WaitForAsync(2);
         // Handling a notice again (a redelivery) records and sends nothing more
-        await InvokeAsync(new SendCreditExpiryNotice(customer, "inv-7", Duration.FromSeconds(3)));
+        await InvokeAsync(new SendCreditExpiryNotice(customer, "inv-7", Duration.FromSeconds(3), Instant.FromDateTimeOffset(DateTimeOffset.Parse(expiresAt))));
         await ledger.Client.GrantWhenAsync(customer, "inv-7", "expired");
         await Task.Delay(1000);
 
