@@ -461,6 +461,16 @@ CREATE TABLE IF NOT EXISTS ledger.mt_doc_apikeyusage (
     mt_dotnet_type      varchar                     NULL,
 CONSTRAINT pkey_mt_doc_apikeyusage_id PRIMARY KEY (id)
 );
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_creditgrant (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_dotnet_type      varchar                     NULL,
+    mt_version          bigint                      NOT NULL DEFAULT 0,
+CONSTRAINT pkey_mt_doc_creditgrant_id PRIMARY KEY (id)
+);
+
+CREATE INDEX mt_doc_creditgrant_idx_customer_id ON ledger.mt_doc_creditgrant USING btree ((data ->> 'customerId'));
 CREATE TABLE IF NOT EXISTS ledger.mt_doc_customer (
     id                  varchar                     NOT NULL,
     data                jsonb                       NOT NULL,

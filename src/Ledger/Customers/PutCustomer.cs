@@ -1,6 +1,7 @@
 using System.Text.Json;
 using JasperFx.Events;
 using Ledger.Access;
+using Ledger.Credits;
 using Ledger.Hosting;
 using Ledger.Kernel;
 using Marten;
@@ -14,15 +15,15 @@ namespace Ledger.Customers;
 public sealed record BudgetRequest(JsonElement? Amount, string? Period, List<decimal>? AlertThresholds);
 
 /// <summary>Create or update a customer. Left-out fields keep their current value (defaults on creation: USD, UTC).</summary>
-public sealed record PutCustomerRequest(string? Currency, string? TimeZone, string? PriceBook, BudgetRequest? Budget);
+public sealed record PutCustomerRequest(string? Currency, string? TimeZone, string? PriceBook, BudgetRequest? Budget, CreditTermsRequest? Credits = null);
 
 /// <summary>A customer as the API shows it; money as decimal strings.</summary>
-public sealed record CustomerView(string Id, string Currency, string TimeZone, string? PriceBook, BudgetView? Budget,
+public sealed record CustomerView(string Id, string Currency, string TimeZone, string? PriceBook, BudgetView? Budget, CreditTermsView Credits,
     Instant CreatedAt, Instant UpdatedAt, IReadOnlyList<PriceBookAssignment> PriceBookHistory, IReadOnlyList<OverridesView> Overrides)
 {
     public static CustomerView Of(Customer c) => new(c.CustomerId, c.Currency, c.TimeZone, c.PriceBook,
         c.Budget is null ? null : new BudgetView(c.Budget.Amount.ToString(), c.Budget.Period.ToString().ToLowerInvariant(), c.Budget.AlertThresholds),
-        c.CreatedAt, c.UpdatedAt, c.PriceBooks, c.Overrides.Select(OverridesView.Of).ToList());
+        CreditTermsView.Of(c.Credits, c.Currency), c.CreatedAt, c.UpdatedAt, c.PriceBooks, c.Overrides.Select(OverridesView.Of).ToList());
 }
 
 public sealed record BudgetView(string Amount, string Period, IReadOnlyList<decimal> AlertThresholds);
@@ -33,7 +34,8 @@ public static class PutCustomer
     [Requires(Scopes.BillingWrite)]
     [Tags("Customers"), EndpointSummary("Create or update a customer's billing terms")]
     [EndpointDescription("currency (ISO 4217, default USD; cannot change once set), time_zone (IANA, default UTC; billing " +
-        "periods are computed in it), price_book (id), budget {amount, period: month|day, alert_thresholds: e.g. [0.5, 0.8, 1.0]}. " +
+        "periods are computed in it), price_book (id), budget {amount, period: month|day, alert_thresholds: e.g. [0.5, 0.8, 1.0]}, " +
+        "credits {policy: overage|block, low_balance_alerts: [{amount: \"10.00\"} or {fraction_of_last_top_up: \"0.25\"}]} (docs/credits.md). " +
         "Fields left out keep their value; a PUT that changes nothing records nothing.")]
     [ProducesResponseType<CustomerView>(StatusCodes.Status200OK)]
     [ProducesResponseType<CustomerView>(StatusCodes.Status201Created)]
@@ -62,8 +64,12 @@ public static class PutCustomer
         var priceBook = request.PriceBook ?? current?.PriceBook;
         var (budget, problem) = request.Budget is null ? (current?.Budget, null) : ReadBudget(request.Budget, currency);
         if (problem is not null) return problem;
+        var (credits, creditsProblem) = request.Credits is null
+            ? (current?.Credits ?? CreditTerms.Default, null)
+            : request.Credits.Read(current?.Credits ?? CreditTerms.Default, currency);
+        if (creditsProblem is not null) return creditsProblem;
 
-        var terms = new CustomerTermsSet(customerId, currency, timeZone, priceBook, budget, clock.GetCurrentInstant(), Caller.Of(http).KeyId);
+        var terms = new CustomerTermsSet(customerId, currency, timeZone, priceBook, budget, clock.GetCurrentInstant(), Caller.Of(http).KeyId, credits);
         if (current is not null && Unchanged(current, terms)) return Results.Json(CustomerView.Of(current));
         stream.AppendOne(terms);
         if (await StreamWrites.SaveOrConflictAsync(session, "Changed concurrently",
@@ -100,5 +106,5 @@ public static class PutCustomer
 
     private static bool Unchanged(Customer c, CustomerTermsSet t) =>
         c.Currency == t.Currency && c.TimeZone == t.TimeZone && c.PriceBook == t.PriceBook &&
-        Budget.Same(c.Budget, t.Budget);
+        Budget.Same(c.Budget, t.Budget) && CreditTerms.Same(c.Credits, t.Credits);
 }

@@ -4,6 +4,7 @@ using JasperFx.Events.Projections;
 using JasperFx.Events.Daemon;
 using Ledger.Access;
 using Ledger.Budgets;
+using Ledger.Credits;
 using Ledger.Rating;
 using Ledger.Customers;
 using Ledger.Pricing;
@@ -77,6 +78,7 @@ public static class LedgerApp
             .IntegrateWithWolverine()
             .AddProjectionWithServices<RatingProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, RatingProjection.Configure)
             .PublishEventsToWolverine(BudgetAlerts.Subscription, BudgetAlerts.Relay)
+            .PublishEventsToWolverine(CreditAlerts.Subscription, CreditAlerts.Relay)
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
         services.AddSingleton<RatedUsageStore>();
@@ -96,6 +98,7 @@ public static class LedgerApp
             // Durable messages are stored as JSON, and messages carry NodaTime instants.
             opts.UseSystemTextJsonForSerialization(json => json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
             WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
+            CreditsConfiguration.ConfigureWolverine(opts, builder.Configuration);
         });
         services.AddWolverineHttp();
     }
@@ -114,15 +117,13 @@ public static class LedgerApp
             o => o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
         opts.Events.AddEventType<UsageRecorded>();
         opts.Events.AddEventType<BudgetThresholdCrossed>();
-        opts.Events.AddEventTypes([typeof(Credits.CreditGranted), typeof(Credits.CreditGrantVoided), typeof(Credits.CreditGrantExpired),
-            typeof(Credits.HoldPlaced), typeof(Credits.HoldSettled), typeof(Credits.HoldEnded),
-            typeof(Credits.CreditsExhausted), typeof(Credits.AccruedOverageCovered), typeof(Credits.LowCreditBalance), typeof(Credits.CreditBreakageRecorded)]);
         opts.Projections.Add<CustomerUsageProjection>(ProjectionLifecycle.Async);
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<PriceBook>(SnapshotLifecycle.Inline);
         opts.Schema.For<ApiKeyUsage>();
         WebhookConfiguration.ConfigureMarten(opts);
+        CreditsConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 

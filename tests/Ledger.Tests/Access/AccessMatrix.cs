@@ -34,6 +34,10 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/usage/unpriced"] = [BillingWrite, FinanceRead, AuditRead, Admin],
         // customer:read only for its own customer, as for usage totals
         ["GET /v1/customers/{customerId}"] = [BillingWrite, AuditRead, FinanceRead, CustomerRead, Admin],
+        ["POST /v1/customers/{customerId}/credits"] = [BillingWrite, Admin],
+        ["POST /v1/customers/{customerId}/credits/{grantId}/void"] = [BillingWrite, Admin],
+        // customer:read only for its own customer: its dashboard shows the balance
+        ["GET /v1/customers/{customerId}/credits"] = [BillingWrite, AuditRead, FinanceRead, CustomerRead, Admin],
         ["PUT /v1/price-books/{priceBookId}"] = [BillingWrite, Admin],
         ["GET /v1/price-books/{priceBookId}"] = [BillingWrite, FinanceRead, AuditRead, Admin],
         ["GET /v1/api-keys"] = [Admin],
@@ -115,6 +119,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             (_, "source") => "//matrix",
             (_, "customerId") => customer,
             (_, "priceBookId") => "matrix-book",
+            (_, "grantId") => "matrix-grant",
             ("/v1/api-keys/{id}", "id") => "0000000000000000",
             (_, "id") => "m1",
             _ => throw new InvalidOperationException($"The matrix has no placeholder for {{{name}}} in {template}: add one.")
@@ -128,6 +133,9 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("PUT", "/v1/customers/{customerId}") => new StringContent("""{"currency":"USD"}""", Encoding.UTF8, "application/json"),
             ("PUT", "/v1/customers/{customerId}/overrides") => new StringContent(
                 """{"effective_from":"2026-01-01T00:00:00Z","discount_percent":"5"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/customers/{customerId}/credits") => new StringContent(
+                """{"amount":"1.00","kind":"promotional","reference":"matrix-grant"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/customers/{customerId}/credits/{grantId}/void") => new StringContent("""{"reason":"matrix"}""", Encoding.UTF8, "application/json"),
             ("PUT", "/v1/price-books/{priceBookId}") => new StringContent(
                 """{"currency":"USD","effective_from":"2020-01-01T00:00:00Z","backdate":true,"rules":[{"id":"r","per":1000000,"rates":{"input":"1.00"}}]}""",
                 Encoding.UTF8, "application/json"),

@@ -75,7 +75,7 @@ public sealed class credit_invariants_hold_for_any_interleaving(LedgerFixture le
                     await s.Rating.PublishAsync(RatingScenario.FlatBook($"2026-02-01T00:00:{++version:00}Z", r.Rate, per: "1"));
                     break;
                 case Void v when v.Grant < grants.Count:
-                    await s.AppendAsync(CreditGranted.StreamKey(s.Customer, grants[v.Grant]), new CreditGrantVoided(s.Customer, grants[v.Grant], null, now, "test"));
+                    await s.AppendAsync(CreditGranted.StreamKey(s.Customer, grants[v.Grant]), new CreditGrantVoided(s.Customer, grants[v.Grant], null, now, "test"));  // also after an expiry: the projection ignores it
                     break;
                 case Expire e when e.Grant < grants.Count:
                     await s.AppendAsync(CreditGranted.StreamKey(s.Customer, grants[e.Grant]), new CreditGrantExpired(s.Customer, grants[e.Grant], now));

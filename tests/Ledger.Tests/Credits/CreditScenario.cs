@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Ledger.Credits;
 using Ledger.Kernel;
@@ -27,15 +28,22 @@ public sealed class CreditScenario(LedgerFixture ledger)
             : $$"""{"price_book":"{{Rating.Book}}","credits":{{credits}}}""");
     }
 
-    /// <summary>Records a grant of <paramref name="amount"/> USD.</summary>
+    /// <summary>Grants <paramref name="amount"/> USD through the API (in force from now unless <paramref name="effectiveAt"/> says otherwise).</summary>
     public async Task GrantAsync(string reference, decimal amount, int priority = 100, Instant? expiresAt = null, Instant? effectiveAt = null)
     {
-        var now = ledger.Clock.GetCurrentInstant();
-        await using var session = ledger.Factory.Services.GetRequiredService<IDocumentStore>().LightweightSession();
-        session.Events.StartStream(CreditGranted.StreamKey(Customer, reference),
-            new CreditGranted(Customer, reference, new Money(amount, "USD"), CreditKind.Purchased, priority, effectiveAt ?? now.Minus(Duration.FromDays(400)),
-                expiresAt, [], now, "test"));
-        await session.SaveChangesAsync();
+        var body = new Dictionary<string, object?>
+        {
+            ["amount"] = amount.ToString(System.Globalization.CultureInfo.InvariantCulture), ["kind"] = "purchased", ["priority"] = priority,
+            ["reference"] = reference, ["effective_at"] = effectiveAt?.ToString(), ["expires_at"] = expiresAt?.ToString()
+        };
+        var response = await ledger.Client.PostAsJsonAsync($"/v1/customers/{Customer}/credits", body);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"granting answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public async Task VoidAsync(string reference)
+    {
+        var response = await ledger.Client.PostAsJsonAsync($"/v1/customers/{Customer}/credits/{reference}/void", new { reason = "refund" });
+        Assert.True(response.IsSuccessStatusCode, $"voiding answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
     public async Task AppendAsync(string stream, object @event)

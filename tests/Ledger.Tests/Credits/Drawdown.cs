@@ -104,7 +104,7 @@ public sealed class when_usage_draws_down_credits(LedgerFixture ledger)
         var s = await StartAsync();
         await s.GrantAsync("mistake", 10m);
         await s.UseAsync(4);
-        await s.AppendAsync(CreditGranted.StreamKey(s.Customer, "mistake"), new CreditGrantVoided(s.Customer, "mistake", "refund", ledger.Clock.GetCurrentInstant(), "test"));
+        await s.VoidAsync("mistake");
         await s.UseAsync(3);
         var payments = await s.PaymentsAsync();
         Assert.Equal(3m, payments[1].Uncovered);

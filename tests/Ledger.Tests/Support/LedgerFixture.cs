@@ -42,32 +42,41 @@ public sealed class LedgerFixture : IAsyncLifetime
         }
         else ConnectionString = configured;
 
+        Factory = CreateFactory(ConnectionString, AdminKey, Clock);
+        Client = Factory.CreateClient();
+        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        await WaitUntilReady(Client);
+    }
+
+    /// <summary>A ledger host over the given database, configured as the tests need (also for tests that start and stop a ledger of their own).</summary>
+    public static WebApplicationFactory<Program> CreateFactory(string connectionString, string adminKey, IClock clock)
+    {
         JasperFxEnvironment.AutoStartHost = true;
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.UseSetting("ConnectionStrings:Ledger", ConnectionString);
-            web.UseSetting("Ledger:BootstrapAdminKey", AdminKey);
+            web.UseSetting("ConnectionStrings:Ledger", connectionString);
+            web.UseSetting("Ledger:BootstrapAdminKey", adminKey);
             // Webhook retries after 0.2 s and 0.5 s (then failed), and a 1 s answer timeout, so the tests run in seconds
             web.UseSetting("Ledger:Webhooks:RetryDelays", "00:00:00.2,00:00:00.5");
             web.UseSetting("Ledger:Webhooks:Timeout", "00:00:01");
+            // Scheduled credit expiries and notices run within half a second of their time
+            web.UseSetting("Ledger:Credits:SchedulePolling", "00:00:00.5");
             web.UseEnvironment("Testing");
-            web.ConfigureTestServices(services => services.AddSingleton<IClock>(Clock));
+            web.ConfigureTestServices(services => services.AddSingleton(clock));
         });
-        Client = Factory.CreateClient();
-        Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
-        await WaitUntilReady();
     }
 
-    private async Task WaitUntilReady()
+    /// <summary>Polls /health/ready until the ledger answers it (10 s at most).</summary>
+    public static async Task WaitUntilReady(HttpClient client)
     {
         for (var i = 0; i < 100; i++)
         {
-            var response = await Client.GetAsync("/health/ready");
+            var response = await client.GetAsync("/health/ready");
             if (response.IsSuccessStatusCode) return;
             await Task.Delay(100);
         }
         throw new InvalidOperationException("The ledger did not become ready: " +
-            await (await Client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
+            await (await client.GetAsync("/health/ready")).Content.ReadAsStringAsync());
     }
 
     /// <summary>A client that sends no key: for checking what anonymous callers get.</summary>
