@@ -1,5 +1,7 @@
 using Ledger.Credits;
+using System.Text.Json;
 using Ledger.Tests.Support;
+using Ledger.Tests.Webhooks;
 using NodaTime;
 
 namespace Ledger.Tests.Credits;
@@ -42,7 +44,10 @@ public sealed class when_usage_draws_down_credits(LedgerFixture ledger)
     [Fact]
     public async Task batch_job_lands_after_credits_ran_out()
     {
+        await using var receiver = await Receiver.StartAsync();
+        await using var endpoints = new Endpoints(ledger);
         var s = await StartAsync();
+        await endpoints.CreateAsync(receiver.Url(), s.Customer, [CreditAlerts.Exhausted]);
         await s.GrantAsync("prepaid", 10m);
         await s.UseAsync(8);
         await s.UseAsync(5);   // 2 from credits, 3 overage: credits run out here
@@ -56,6 +61,12 @@ public sealed class when_usage_draws_down_credits(LedgerFixture ledger)
         var exhausted = Assert.Single(await s.FactsAsync("credits_exhausted"));
         Assert.Equal(3m, exhausted.GetProperty("uncovered").GetProperty("amount").GetDecimal());
         Assert.Equal("Overage", exhausted.GetProperty("policy").GetString());
+
+        // The webhook fires as the usage is rated, not at reconciliation; once.
+        var notice = JsonDocument.Parse(Assert.Single(await receiver.WaitForAsync(1)).Body).RootElement.GetProperty("data");
+        Assert.Equal(("overage", "3.00"), (notice.GetProperty("policy").GetString(), notice.GetProperty("uncovered").GetString()));
+        await Task.Delay(500);
+        Assert.Single(receiver.Requests);
     }
 
     [Fact]

@@ -36,6 +36,33 @@ public sealed class when_a_grant_reaches_its_expiry(LedgerFixture ledger)
     }
 
     [Fact]
+    public async Task credits_expire_with_notice_and_breakage()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var endpoints = new Endpoints(ledger);
+        var s = new CreditScenario(ledger);
+        await s.StartAsync();
+        await endpoints.CreateAsync(receiver.Url(), s.Customer, [CreditExpiry.WebhookType, CreditAlerts.Expired]);
+        var expiresAt = InRealTime(TimeSpan.FromSeconds(3));
+        await ledger.Client.GrantAsync(s.Customer,
+            $$"""{"amount":"10.00","kind":"purchased","reference":"prepaid","effective_at":"{{Effective}}","expires_at":"{{expiresAt}}","expiry_notices":["PT2S"]}""");
+        await s.UseAsync(4);
+
+        var received = (await receiver.WaitForAsync(2)).Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        Assert.Equal([CreditExpiry.WebhookType, CreditAlerts.Expired], received.Select(r => r.GetProperty("type").GetString()));
+        Assert.Equal("6.00", received[0].GetProperty("data").GetProperty("remaining").GetString());
+        var breakage = received[1].GetProperty("data");
+        Assert.Equal(("prepaid", "6.00", "USD"), (breakage.GetProperty("grant").GetString(), breakage.GetProperty("expired").GetString(), breakage.GetProperty("currency").GetString()));
+
+        var grant = (await ledger.Client.CreditsAsync(s.Customer)).GetProperty("grants")[0];
+        Assert.Equal(("expired", "4.00", "6.00", "0.00"), (grant.GetProperty("status").GetString(), grant.GetProperty("drawn").GetString(),
+            grant.GetProperty("expired").GetString(), grant.GetProperty("remaining").GetString()));
+        await s.UseAsync(2); // after expiry the grant pays nothing more
+        var balance = await s.BalanceAsync();
+        Assert.Equal(("0.00", "2.00"), (balance.GetProperty("credits_remaining").GetString(), balance.GetProperty("overage_accrued").GetString()));
+    }
+
+    [Fact]
     public async Task a_voided_grant_does_not_expire_and_a_repeated_expiry_changes_nothing()
     {
         var customer = await ledger.Client.NewCustomerAsync();
