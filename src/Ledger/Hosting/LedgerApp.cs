@@ -83,6 +83,9 @@ public static class LedgerApp
         services.AddSingleton<RatingTerms>();
         services.AddSingleton<BudgetWatch>();
         services.AddSingleton<Credits.CreditStore>();
+        services.AddSingleton<Credits.SpendView>();
+        services.AddSingleton<Credits.SpendViewLoader>();
+        services.AddHostedService<Credits.SpendViewFeed>();
         services.AddSingleton<ApiKeyRing>();
         services.AddHostedService<ApiKeyUsageWriter>();
         RateLimits.AddTo(services, builder.Configuration);
@@ -96,6 +99,7 @@ public static class LedgerApp
             // Durable messages are stored as JSON, and messages carry NodaTime instants.
             opts.UseSystemTextJsonForSerialization(json => json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
             WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
+            Credits.HoldExpiry.ConfigureWolverine(opts);
         });
         services.AddWolverineHttp();
     }
