@@ -125,6 +125,8 @@ public static class LedgerApp
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<PriceBook>(SnapshotLifecycle.Inline);
+        // Aggregated live (a hold has at most three events), registered so the model is known at start-up.
+        opts.Projections.LiveStreamAggregation<Credits.Hold>();
         opts.Schema.For<ApiKeyUsage>();
         WebhookConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
