@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "rating" => await RatingBenchmark.RunAsync(BenchArgs.Parse(args[1..])),
     "parse" => ParseBenchmark.Run(BenchArgs.Parse(args[1..])),
     "auth" => AuthBenchmark.Run(BenchArgs.Parse(args[1..])),
+    "authorize" => await AuthorizeBenchmark.RunAsync(BenchArgs.Parse(args[1..])),
     "formula" => FormulaBenchmark.Run(BenchArgs.Parse(args[1..])),
     "formula-bdn" => FormulaBdnBenchmark.Run(BenchArgs.Parse(args[1..])),
     _ => Usage()
@@ -19,6 +20,7 @@ static int Usage()
           dotnet run -c Release --project bench/Ledger.Bench -- rating [--events 200000] [--customers 100] [--rate 20000] [--seconds 20]
           dotnet run -c Release --project bench/Ledger.Bench -- parse  [--batch 1000] [--rounds 200]
           dotnet run -c Release --project bench/Ledger.Bench -- auth   [--calls 1000000]
+          dotnet run -c Release --project bench/Ledger.Bench -- authorize [--customers 1000] [--rate 10000] [--seconds 20] [--clients 32] [--estimate 1]
           dotnet run -c Release --project bench/Ledger.Bench -- formula [--evaluations 10000000]
           dotnet run -c Release --project bench/Ledger.Bench -- formula-bdn [--process in]
         With --url, set LEDGER_API_KEY (an ingest key) and ConnectionStrings__Ledger (to count what was stored).

@@ -12,6 +12,9 @@ public sealed record Caller(string KeyId, IReadOnlySet<string> Granted, string? 
     public bool MayRead(string customerId) =>
         Has(Scopes.FinanceRead) || Has(Scopes.AuditRead) || (Granted.Contains(Scopes.CustomerRead) && CustomerId == customerId);
 
+    /// <summary>A key bound to a customer (customer:read) acts only on that customer; other keys on any.</summary>
+    public bool MayTouch(string customerId) => CustomerId is null || CustomerId == customerId;
+
     public bool MayIngestFrom(string source) => Sources is null || Sources.Count == 0 || Sources.Contains(source);
 
     public static Caller Of(HttpContext http) =>

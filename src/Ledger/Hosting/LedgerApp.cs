@@ -85,6 +85,9 @@ public static class LedgerApp
         services.AddSingleton<RatingTerms>();
         services.AddSingleton<BudgetWatch>();
         services.AddSingleton<Credits.CreditStore>();
+        services.AddSingleton<Credits.SpendView>();
+        services.AddSingleton<Credits.SpendViewLoader>();
+        services.AddHostedService<Credits.SpendViewFeed>();
         services.AddSingleton<ApiKeyRing>();
         services.AddHostedService<ApiKeyUsageWriter>();
         RateLimits.AddTo(services, builder.Configuration);
@@ -99,6 +102,7 @@ public static class LedgerApp
             opts.UseSystemTextJsonForSerialization(json => json.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
             WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
             CreditsConfiguration.ConfigureWolverine(opts, builder.Configuration);
+            Credits.HoldExpiry.ConfigureWolverine(opts);
         });
         services.AddWolverineHttp();
     }
@@ -121,6 +125,8 @@ public static class LedgerApp
         opts.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<Customer>(SnapshotLifecycle.Inline);
         opts.Projections.Snapshot<PriceBook>(SnapshotLifecycle.Inline);
+        // Aggregated live (a hold has at most three events), registered so the model is known at start-up.
+        opts.Projections.LiveStreamAggregation<Credits.Hold>();
         opts.Schema.For<ApiKeyUsage>();
         WebhookConfiguration.ConfigureMarten(opts);
         CreditsConfiguration.ConfigureMarten(opts);

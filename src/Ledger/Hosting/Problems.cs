@@ -40,6 +40,10 @@ public static class Problems
         Problem(StatusCodes.Status400BadRequest, "invalid-event", "The event was rejected", error.Reason + " Nothing was stored.",
             new() { ["errors"] = report.Errors, ["report"] = report });
 
+    /// <summary>402: the customer's credits do not cover what was asked (block policy); <paramref name="figures"/> say by how much.</summary>
+    public static IResult PaymentRequired(string title, string detail, Dictionary<string, object?> figures) =>
+        Problem(StatusCodes.Status402PaymentRequired, "insufficient-credits", title, detail, figures);
+
     public static IResult Conflict(string title, string detail) =>
         Problem(StatusCodes.Status409Conflict, "conflict", title, detail, []);
 

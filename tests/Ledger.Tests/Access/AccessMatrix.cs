@@ -50,6 +50,16 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/webhooks/deliveries"] = [BillingWrite, AuditRead, Admin],
         ["GET /v1/webhooks/deliveries/{id}"] = [BillingWrite, AuditRead, Admin],
         ["POST /v1/webhooks/deliveries/{id}/retry"] = [BillingWrite, Admin],
+        // customer:read only for its own customer
+        ["GET /v1/customers/{customerId}/balance"] = [BillingWrite, AuditRead, FinanceRead, CustomerRead, Admin],
+        // the AI company's backend checks and holds with its ingest or billing key; a customer's key may check its own
+        // customer (another customer's id is answered 404) but not reserve credit
+        ["POST /v1/authorize"] = [Ingest, BillingWrite, CustomerRead, Admin],
+        ["POST /v1/holds"] = [Ingest, BillingWrite, Admin],
+        ["POST /v1/holds/{holdId}/settle"] = [Ingest, BillingWrite, Admin],
+        ["POST /v1/holds/{holdId}/release"] = [Ingest, BillingWrite, Admin],
+        // customer:read admitted; another customer's hold is answered 404
+        ["GET /v1/holds/{holdId}"] = [Ingest, BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
     };
 
     [Fact]
@@ -120,6 +130,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             (_, "customerId") => customer,
             (_, "priceBookId") => "matrix-book",
             (_, "grantId") => "matrix-grant",
+            (_, "holdId") => "matrix-hold",
             ("/v1/api-keys/{id}", "id") => "0000000000000000",
             (_, "id") => "m1",
             _ => throw new InvalidOperationException($"The matrix has no placeholder for {{{name}}} in {template}: add one.")
@@ -143,6 +154,10 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("PUT", "/v1/webhooks/{id}") => new StringContent(
                 """{"url":"http://127.0.0.1:9/matrix","types":["matrix.never_published"]}""", Encoding.UTF8, "application/json"),
             ("POST", "/v1/webhooks/deliveries/{id}/retry") => null,
+            ("POST", "/v1/authorize") => new StringContent($$"""{"customer":"{{customer}}","estimated_cost":"0.25"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/holds") => new StringContent($$"""{"customer":"{{customer}}","amount":"0.25"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/holds/{holdId}/settle") => new StringContent("""{"source":"//matrix","id":"m1"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/holds/{holdId}/release") => null,
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null
         };
