@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using Ledger.Credits;
-using Ledger.Kernel;
-using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using Npgsql;
@@ -54,16 +52,8 @@ public static class AuthorizeBenchmark
                 "rates": { "input": "2.50", "output": "10.00" } } ] }
             """);
         for (var c = 0; c < customers; c++) await PutAsync(http, $"/v1/customers/customer-{c}", """{"price_book":"bench"}""");
-        // Grants are appended directly: the grant endpoint is not on this branch.
-        var store = target.Services.GetRequiredService<IDocumentStore>();
-        await using (var session = store.LightweightSession())
-        {
-            var now = SystemClock.Instance.GetCurrentInstant();
-            for (var c = 0; c < customers; c++)
-                session.Events.StartStream(CreditGranted.StreamKey($"customer-{c}", "bench"), new CreditGranted($"customer-{c}", "bench",
-                    new Money(1000m, "USD"), CreditKind.Purchased, 100, now.Minus(Duration.FromDays(1)), null, [], now, "bench"));
-            await session.SaveChangesAsync();
-        }
+        for (var c = 0; c < customers; c++)
+            await PostAsync(http, $"/v1/customers/customer-{c}/credits", """{"amount":"1000.00","kind":"purchased","reference":"bench"}""");
         await using var db = NpgsqlDataSource.Create(target.ConnectionString);
         await using var cmd = db.CreateCommand("select max(seq_id) from ledger.mt_events");
         var last = (long)(await cmd.ExecuteScalarAsync())!;
@@ -152,6 +142,12 @@ public static class AuthorizeBenchmark
     private static async Task PutAsync(HttpClient http, string path, string json)
     {
         using var response = await http.PutAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{path}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task PostAsync(HttpClient http, string path, string json)
+    {
+        using var response = await http.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{path}: {await response.Content.ReadAsStringAsync()}");
     }
 

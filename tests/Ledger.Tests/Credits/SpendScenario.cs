@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Ledger.Credits;
-using Ledger.Customers;
 using Ledger.Tests.Support;
 
 namespace Ledger.Tests.Credits;
@@ -16,11 +14,7 @@ public sealed class SpendScenario(LedgerFixture ledger)
     /// <summary>Creates the customer on the $1-per-token book; <paramref name="block"/>: under the block policy.</summary>
     public async Task StartAsync(bool block)
     {
-        await Credits.StartAsync();
-        if (!block) return;
-        // Appended directly until PUT /v1/customers takes credit terms.
-        await Credits.AppendAsync(Ledger.Customers.Customer.StreamKey(Customer), new CustomerTermsSet(Customer, "USD", "UTC", Credits.Rating.Book, null,
-            ledger.Clock.GetCurrentInstant(), "test", new CreditTerms(CreditPolicy.Block, [])));
+        await Credits.StartAsync(block ? """{"policy":"block"}""" : null);
     }
 
     public Task<HttpResponseMessage> PostAsync(string path, string json) =>
