@@ -10,7 +10,8 @@ public sealed record ExpireHold(string HoldId);
 /// <summary>
 /// Hold expiry: the message waits in Wolverine's durable inbox (PostgreSQL, saved in the hold's own
 /// transaction through the Marten outbox) and survives restarts. Scheduled for the hold's timeout after
-/// placement on the wall clock. A settled hold does not expire: its usage ends it when rated.
+/// placement on the wall clock. A settled hold expires too unless its usage was rated by then (which ended
+/// it): the timeout bounds every reservation, also one settled with usage that never comes.
 /// </summary>
 public static class HoldExpiry
 {
@@ -33,7 +34,8 @@ public static class ExpireHoldHandler
     public static async Task Handle(ExpireHold message, IDocumentSession session, SpendView view, NpgsqlDataSource db, CancellationToken ct)
     {
         var stream = await session.Events.FetchForWriting<Hold>(HoldPlaced.StreamKey(message.HoldId), ct);
-        if (stream.Aggregate is not { Status: "held" } hold) return;
+        if (stream.Aggregate is not { Status: "held" or "settled" } hold) return;
+        if (hold.Status == "settled" && await EndedByItsUsageAsync(db, hold.HoldId, ct)) return;
         // Ended at its expires_at (the fact), whenever the scheduler ran.
         stream.AppendOne(new HoldEnded(hold.HoldId, hold.CustomerId, HoldEnd.Expired, hold.ExpiresAt));
         view.CountLocal(hold.CustomerId, hold.HoldId, -hold.Amount.Amount);
@@ -44,5 +46,13 @@ public static class ExpireHoldHandler
             throw; // retried by Wolverine: a concurrent release or settle wins, and the retry finds the hold no longer held
         }
         view.Sequenced(hold.CustomerId, hold.HoldId, -hold.Amount.Amount, await HoldWrites.SequenceAsync(db, stream.Key!, stream.CurrentVersion!.Value, ct));
+    }
+
+    /// <summary>Whether rating has already ended the hold because its settled usage was rated.</summary>
+    private static async Task<bool> EndedByItsUsageAsync(NpgsqlDataSource db, string holdId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("select exists (select 1 from ledger.credit_holds where hold_id = $1 and status = 'settled')");
+        cmd.Parameters.Add(new() { Value = holdId });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 }

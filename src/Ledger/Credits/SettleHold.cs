@@ -16,7 +16,7 @@ public static class SettleHold
     [Requires(Scopes.Ingest, Scopes.BillingWrite)]
     [Tags("Credits"), EndpointSummary("Name the usage event a hold was for")]
     [EndpointDescription("{source, id}: the usage event's CloudEvents source and id (sent before or after this call). The hold keeps its amount " +
-        "reserved until that usage is rated, then the usage draws the credit down instead; a settled hold does not expire. Settling again with " +
+        "reserved until that usage is rated, then the usage draws the credit down instead; if it is not rated by the hold's expires_at, the hold expires. Settling again with " +
         "the same usage answers the hold; other usage, or a released or expired hold, is a 409.")]
     [ProducesResponseType<HoldView>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]

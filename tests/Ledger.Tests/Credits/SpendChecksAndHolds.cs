@@ -122,6 +122,27 @@ public sealed class when_spend_is_checked_and_held(LedgerFixture ledger)
     }
 
     [Fact]
+    public async Task a_settled_hold_whose_usage_never_comes_expires_at_its_timeout()
+    {
+        var s = new SpendScenario(ledger);
+        await s.StartAsync(block: true);
+        await s.Credits.GrantAsync("prepaid", 10m);
+        await s.AuthorizeCaughtUpAsync("0");
+        var id = (await s.PlacedAsync("2.00", timeout: "PT2S")).GetProperty("id").GetString()!;
+        var settled = await s.PostAsync($"/v1/holds/{id}/settle", $$"""{"source":"{{s.Credits.Rating.Source}}","id":"never-sent"}""");
+        Assert.Equal(System.Net.HttpStatusCode.OK, settled.StatusCode);
+        Assert.Equal("2.00", (await s.Credits.BalanceAsync()).GetProperty("held").GetString());
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await s.HoldStateAsync(id)).GetProperty("status").GetString() != "expired")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the settled hold did not expire within 20 s of its 2 s timeout");
+            await Task.Delay(100);
+        }
+        Assert.Equal("0.00", (await s.Credits.BalanceAsync()).GetProperty("held").GetString());
+    }
+
+    [Fact]
     public async Task released_hold_frees_its_amount()
     {
         var s = new SpendScenario(ledger);
