@@ -461,6 +461,14 @@ CREATE TABLE IF NOT EXISTS ledger.mt_doc_apikeyusage (
     mt_dotnet_type      varchar                     NULL,
 CONSTRAINT pkey_mt_doc_apikeyusage_id PRIMARY KEY (id)
 );
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_contractref (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_version          uuid                        NOT NULL DEFAULT (md5(random()::text || clock_timestamp()::text)::uuid),
+    mt_dotnet_type      varchar                     NULL,
+CONSTRAINT pkey_mt_doc_contractref_id PRIMARY KEY (id)
+);
 CREATE TABLE IF NOT EXISTS ledger.mt_doc_creditgrant (
     id                  varchar                     NOT NULL,
     data                jsonb                       NOT NULL,

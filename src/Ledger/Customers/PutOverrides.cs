@@ -77,7 +77,7 @@ public static class PutOverrides
 
     /// <summary>A replacement must name a rule and a rate some version of the customer's price book has: a typo would otherwise silently change nothing.</summary>
     /// <returns>The field at fault (<c>rules.{rule}</c> or <c>rules.{rule}.{rate}</c>, like the other errors of this request) and why; null when all are known.</returns>
-    private static (string Field, string Problem)? UnknownRates(Dictionary<string, IReadOnlyDictionary<string, decimal>> rates, Pricing.PriceBook? book)
+    internal static (string Field, string Problem)? UnknownRates(Dictionary<string, IReadOnlyDictionary<string, decimal>> rates, Pricing.PriceBook? book)
     {
         if (rates.Count == 0) return null;
         if (book is null) return ("rules", "rules needs the customer's price book to exist: the customer has none yet.");

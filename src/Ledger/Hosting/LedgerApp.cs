@@ -130,6 +130,10 @@ public static class LedgerApp
         opts.Schema.For<ApiKeyUsage>();
         WebhookConfiguration.ConfigureMarten(opts);
         CreditsConfiguration.ConfigureMarten(opts);
+        opts.Events.AddEventType<Contracts.ContractStarted>();
+        opts.Events.AddEventType<Contracts.ContractAmended>();
+        opts.Events.AddEventType<Contracts.ContractEnded>();
+        opts.Schema.For<Contracts.ContractRef>();
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 

@@ -60,6 +60,13 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["POST /v1/holds/{holdId}/release"] = [Ingest, BillingWrite, Admin],
         // customer:read admitted; another customer's hold is answered 404
         ["GET /v1/holds/{holdId}"] = [Ingest, BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        ["POST /v1/customers/{customerId}/contracts"] = [BillingWrite, Admin],
+        ["POST /v1/contracts/{contractId}/amendments"] = [BillingWrite, Admin],
+        ["POST /v1/contracts/{contractId}/end"] = [BillingWrite, Admin],
+        // customer:read admitted; another customer's contract is answered 404
+        ["GET /v1/contracts/{contractId}"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        // customer:read only for its own customer
+        ["GET /v1/customers/{customerId}/contracts"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
     };
 
     [Fact]
@@ -131,6 +138,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             (_, "priceBookId") => "matrix-book",
             (_, "grantId") => "matrix-grant",
             (_, "holdId") => "matrix-hold",
+            (_, "contractId") => "matrix-contract",
             ("/v1/api-keys/{id}", "id") => "0000000000000000",
             (_, "id") => "m1",
             _ => throw new InvalidOperationException($"The matrix has no placeholder for {{{name}}} in {template}: add one.")
@@ -158,6 +166,9 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("POST", "/v1/holds") => new StringContent($$"""{"customer":"{{customer}}","amount":"0.25"}""", Encoding.UTF8, "application/json"),
             ("POST", "/v1/holds/{holdId}/settle") => new StringContent("""{"source":"//matrix","id":"m1"}""", Encoding.UTF8, "application/json"),
             ("POST", "/v1/holds/{holdId}/release") => null,
+            ("POST", "/v1/customers/{customerId}/contracts") => new StringContent("""{"id":"matrix-contract","starts_at":"2030-01-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/contracts/{contractId}/amendments") => new StringContent("""{"effective_at":"2030-02-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/contracts/{contractId}/end") => new StringContent("""{"ends_at":"2030-06-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null
         };
