@@ -62,7 +62,7 @@ public static class Proration
         if (whole < 0)
             return Allocate(-whole, parts.Select(part => -part).ToList(), decimals).Select(part => -part).ToList();
         var rounded = parts.Select(part => Math.Round(part, decimals, MidpointRounding.ToZero)).ToArray();
-        var unit = 1m / Pow10(decimals);
+        var unit = new decimal(1, 0, 0, false, checked((byte)decimals)); // 10^-decimals: 0.01 for cents
         var missing = (int)((Math.Round(whole, decimals, MidpointRounding.AwayFromZero) - rounded.Sum()) / unit);
         if (missing < 0 || missing > parts.Count)
             throw new InvalidOperationException($"Parts {string.Join(", ", parts)} do not make up {whole}");
@@ -73,7 +73,4 @@ public static class Proration
     }
 
     private static decimal Nanoseconds(Interval interval) => interval.Duration.ToInt64Nanoseconds();
-
-    private static decimal Pow10(int decimals) => decimals >= 0 ? Enumerable.Repeat(10m, decimals).Aggregate(1m, (a, b) => a * b)
-        : throw new ArgumentOutOfRangeException(nameof(decimals), decimals, "At least 0 decimals");
 }
