@@ -15,9 +15,14 @@ public sealed class Contract
     public string ContractId { get; set; } = "";
     public Instant StartsAt { get; set; }
     public BillingCycle Cycle { get; set; } = new(CycleKind.Month);
+    /// <summary>The IANA zone its periods are computed in (the customer's when the contract started).</summary>
+    public string TimeZone { get; set; } = "UTC";
     public List<ContractVersion> Versions { get; set; } = [];
     public Instant? EndsAt { get; set; }
     public string? EndReason { get; set; }
+
+    /// <summary>The billing period containing <paramref name="at"/> (a stub first when the contract started between anchors).</summary>
+    public Interval PeriodOf(Instant at) => Cycle.PeriodOf(StartsAt, at, Customers.BillingPeriods.Zone(TimeZone));
 
     /// <summary>Whether the contract covers <paramref name="at"/>: [starts_at, ends_at).</summary>
     public bool Covers(Instant at) => at >= StartsAt && (EndsAt is not { } end || at < end);

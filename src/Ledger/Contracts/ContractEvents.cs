@@ -21,9 +21,11 @@ public sealed record ContractTerms(Fee? Fee, Allowance? Included, OverageTerms? 
 
 /// <summary>
 /// A contract started for a customer: recorded in the customer's stream (<c>customer/{id}</c>), so a
-/// customer's contracts are changed one at a time and never overlap.
+/// customer's contracts are changed one at a time and never overlap. Its periods are computed in
+/// <see cref="TimeZone"/>, the customer's zone when it started: a later change of the customer's zone
+/// does not move the periods of a running contract.
 /// </summary>
-public sealed record ContractStarted(string ContractId, string CustomerId, Instant StartsAt, BillingCycle Cycle, ContractTerms Terms,
+public sealed record ContractStarted(string ContractId, string CustomerId, Instant StartsAt, BillingCycle Cycle, string TimeZone, ContractTerms Terms,
     Instant RecordedAt, string RecordedBy);
 
 /// <summary>New terms from <see cref="EffectiveAt"/> on (an upgrade, a renewal, a new allowance or rates): the complete terms, not a diff.</summary>

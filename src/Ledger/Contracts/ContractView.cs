@@ -42,7 +42,7 @@ public sealed record PeriodSpan(Instant From, Instant To);
 
 /// <summary>A contract: its cycle, the terms in force now, every version, and (while it runs) the current billing period.</summary>
 public sealed record ContractView(string Id, string Customer, string Currency, string Status, Instant StartsAt, Instant? EndsAt, string? EndReason,
-    CycleView Period, TermsView Terms, IReadOnlyList<VersionView> Versions, PeriodSpan? CurrentPeriod)
+    string TimeZone, CycleView Period, TermsView Terms, IReadOnlyList<VersionView> Versions, PeriodSpan? CurrentPeriod)
 {
     public static ContractView Of(Customer customer, Contract c, Instant now)
     {
@@ -50,10 +50,10 @@ public sealed record ContractView(string Id, string Customer, string Currency, s
         PeriodSpan? current = null;
         if (status == "active")
         {
-            var period = c.Cycle.PeriodOf(c.StartsAt, now, BillingPeriods.Zone(customer.TimeZone));
+            var period = c.PeriodOf(now);
             current = new PeriodSpan(period.Start, c.EndsAt is { } end && end < period.End ? end : period.End);
         }
-        return new ContractView(c.ContractId, customer.CustomerId, customer.Currency, status, c.StartsAt, c.EndsAt, c.EndReason, CycleView.Of(c.Cycle),
+        return new ContractView(c.ContractId, customer.CustomerId, customer.Currency, status, c.StartsAt, c.EndsAt, c.EndReason, c.TimeZone, CycleView.Of(c.Cycle),
             TermsView.Of(c.VersionAt(now < c.StartsAt ? c.StartsAt : now).Terms),
             c.Versions.Select(v => new VersionView(v.Amendment, v.EffectiveAt, TermsView.Of(v.Terms), v.Reason, v.RecordedAt, v.RecordedBy)).ToList(),
             current);

@@ -11,7 +11,7 @@ public sealed partial class Customer
 
     public void Apply(ContractStarted e) => Contracts.Add(new Contract
     {
-        ContractId = e.ContractId, StartsAt = e.StartsAt, Cycle = e.Cycle,
+        ContractId = e.ContractId, StartsAt = e.StartsAt, Cycle = e.Cycle, TimeZone = e.TimeZone,
         Versions = [new ContractVersion(0, e.StartsAt, e.Terms, null, e.RecordedAt, e.RecordedBy)]
     });
 

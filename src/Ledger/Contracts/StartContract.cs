@@ -62,7 +62,7 @@ public static partial class StartContract
                 customer.PriceBook is null ? null : await session.LoadAsync<Pricing.PriceBook>(Pricing.PriceBook.StreamKey(customer.PriceBook), ct)) is { } unknown)
             return Problems.BadRequest("Unknown rate", unknown.Problem, "overage." + unknown.Field);
 
-        var started = new ContractStarted(contractId, customerId, startsAt, cycle!, terms, now, Caller.Of(http).KeyId);
+        var started = new ContractStarted(contractId, customerId, startsAt, cycle!, customer.TimeZone, terms, now, Caller.Of(http).KeyId);
         if (existing is not null)
             return recorded is not null && Same(recorded, started)
                 ? Results.Json(ContractView.Of(customer, recorded, now))

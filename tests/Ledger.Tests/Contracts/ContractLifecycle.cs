@@ -46,7 +46,15 @@ public sealed class when_contracts_are_started_amended_and_ended(LedgerFixture l
             terms.GetProperty("overage").GetProperty("discount_percent").GetString(), terms.GetProperty("minimum_commitment").GetProperty("amount").GetString()));
         Assert.Equal(0, Assert.Single(contract.GetProperty("versions").EnumerateArray()).GetProperty("amendment").GetInt32());
 
+        // The current period: from the 15th at Berlin midnight, in the zone the contract started in, also after the customer moves.
+        await s.PutCustomerAsync($$"""{"time_zone":"America/New_York"}""");
         var fetched = await (await ledger.Client.GetAsync($"/v1/contracts/c-{s.Customer}")).JsonAsync();
+        var berlin = NodaTime.DateTimeZoneProviders.Tzdb["Europe/Berlin"];
+        var today = ledger.Clock.GetCurrentInstant().InZone(berlin).Date;
+        var from = today.Day >= 15 ? new NodaTime.LocalDate(today.Year, today.Month, 15) : new NodaTime.LocalDate(today.Year, today.Month, 15).PlusMonths(-1);
+        Assert.Equal("Europe/Berlin", fetched.GetProperty("time_zone").GetString());
+        Assert.Equal((berlin.AtStartOfDay(from).ToInstant().ToString(), berlin.AtStartOfDay(from.PlusMonths(1)).ToInstant().ToString()),
+            (fetched.GetProperty("current_period").GetProperty("from").GetString(), fetched.GetProperty("current_period").GetProperty("to").GetString()));
         Assert.Equal(contract.GetProperty("starts_at").GetString(), fetched.GetProperty("starts_at").GetString());
         Assert.Equal("2026-01-14T23:00:00Z", fetched.GetProperty("starts_at").GetString());
         var listed = await (await ledger.Client.GetAsync($"/v1/customers/{s.Customer}/contracts")).JsonAsync();
