@@ -67,6 +67,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/contracts/{contractId}"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
         // customer:read only for its own customer
         ["GET /v1/customers/{customerId}/contracts"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        // customer:read only for its own customer: its dashboard shows the bill so far
+        ["GET /v1/customers/{customerId}/invoices/upcoming"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
     };
 
     [Fact]

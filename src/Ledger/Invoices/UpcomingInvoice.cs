@@ -1,0 +1,35 @@
+using Ledger.Access;
+using Ledger.Customers;
+using Ledger.Hosting;
+using Marten;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+using Npgsql;
+using Wolverine.Http;
+
+namespace Ledger.Invoices;
+
+public static class UpcomingInvoice
+{
+    [WolverineGet("/v1/customers/{customerId}/invoices/upcoming")]
+    [Requires(Scopes.BillingWrite, Scopes.FinanceRead, Scopes.AuditRead, CustomerRoute = "customerId")]
+    [Tags("Invoices"), EndpointSummary("The draft invoice of the open billing period, as rated so far")]
+    [EndpointDescription("Lines per (model, mode, meter) with quantity, unit price and amount, then the prepaid credits applied; each line " +
+        "rounded once to the currency's minor unit (half away from zero), subtotal, credits_applied and total the sums of rounded lines; " +
+        "unrounded_total the exact figure. Matches GET …/usage for the same period at the same ledger position (as_of).")]
+    [ProducesResponseType<InvoiceView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(string customerId, IQuerySession session, NpgsqlDataSource db, IClock clock, CancellationToken ct)
+    {
+        customerId = RouteValue.Decode(customerId);
+        var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
+        if (customer is null) return Problems.NotFound($"No customer \"{customerId}\". Create it with PUT /v1/customers/{{id}}.");
+        var now = clock.GetCurrentInstant();
+        var period = BillingPeriods.MonthOf(now, BillingPeriods.Zone(customer.TimeZone));
+        var limitations = customer.Contracts.Any(c => c.Segments(period).Count > 0)
+            ? new[] { "The customer has a contract in this period: its fee, allowance, overage terms and minimum commitment are not on this draft yet." }
+            : [];
+        var figures = await DraftQuery.RunAsync(db, customerId, period, ct);
+        return Results.Json(InvoiceDraft.Build(customerId, customer.Currency, period, figures, limitations));
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Ledger.Tests.Credits;
+using Ledger.Tests.Rating;
+using Ledger.Tests.Support;
+using static Ledger.Tests.Support.RatingProbes;
+
+namespace Ledger.Tests.Invoices;
+
+[Collection(LedgerCollection.Name)]
+public sealed class when_the_upcoming_invoice_is_read(LedgerFixture ledger)
+{
+    private async Task<JsonElement> UpcomingAsync(RatingScenario s)
+    {
+        var position = await s.PositionAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var invoice = await (await ledger.Client.GetAsync($"/v1/customers/{s.Customer}/invoices/upcoming")).JsonAsync();
+            if (invoice.GetProperty("as_of").GetInt64() >= position) return invoice;
+            Assert.True(DateTime.UtcNow < deadline, $"the upcoming invoice never reached position {position}: {invoice}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static List<(string?, string?, string?, string?, string)> Lines(JsonElement invoice) => invoice.GetProperty("lines").EnumerateArray()
+        .Select(l => (Opt(l, "model"), Opt(l, "mode"), Opt(l, "meter"), Opt(l, "quantity"), l.GetProperty("amount").GetString()!)).ToList();
+
+    private static string? Opt(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    [Fact]
+    public async Task the_upcoming_invoice_has_a_line_per_model_mode_and_meter_and_matches_the_usage_endpoint()
+    {
+        var s = new RatingScenario(ledger);
+        await s.PublishAsync(Gpt4oBook());
+        await s.PutCustomerAsync();
+        var now = DateTimeOffset.UtcNow;
+        await s.SendAsync(now, new { model = "gpt-4o", input_tokens = 1_200_000, cached_input_tokens = 400_000, output_tokens = 300_000 }); // 5.50
+        await s.SendAsync(now, new { model = "gpt-4o", mode = "batch", input_tokens = 1_000_000, output_tokens = 1_000_000 });           // 6.25
+
+        var invoice = await UpcomingAsync(s);
+        Assert.Equal([
+            ("gpt-4o", null, "cached_input_tokens", "400000", "-0.50"),
+            ("gpt-4o", null, "input_tokens", "1200000", "3.00"),
+            ("gpt-4o", null, "output_tokens", "300000", "3.00"),
+            ("gpt-4o", "batch", "input_tokens", "1000000", "1.25"),
+            ("gpt-4o", "batch", "output_tokens", "1000000", "5.00")], Lines(invoice));
+        Assert.Equal(("draft", "11.75", "0.00", "11.75"), (invoice.GetProperty("status").GetString(), invoice.GetProperty("subtotal").GetString(),
+            invoice.GetProperty("credits_applied").GetString(), invoice.GetProperty("total").GetString()));
+        Assert.Equal("0.0000025", invoice.GetProperty("lines")[1].GetProperty("unit_price").GetString());
+        var usage = await ledger.Client.UsageWhenAsync(s.Customer, "", u => u.GetProperty("as_of").GetInt64() >= invoice.GetProperty("as_of").GetInt64());
+        Assert.Equal(usage.Total(), invoice.GetProperty("unrounded_total").GetString());
+    }
+
+    [Fact]
+    public async Task each_line_is_rounded_once_and_the_lines_add_up_to_the_total_after_credits()
+    {
+        var s = new CreditScenario(ledger);
+        await s.Rating.PublishAsync(RatingScenario.FlatBook("2026-01-01T00:00:00Z", "1.00"));   // $1 per million input tokens
+        await s.Rating.PutCustomerAsync();
+        await s.GrantAsync("prepaid", 1m);
+        await s.Rating.SendAsync(DateTimeOffset.UtcNow, new { model = "m", input_tokens = 1_234_567 });  // 1.234567
+        await s.Rating.SendAsync(DateTimeOffset.UtcNow, new { model = "m", input_tokens = 2_005_000 });  // 2.005
+
+        var invoice = await UpcomingAsync(s.Rating);
+        var lines = invoice.GetProperty("lines").EnumerateArray().ToList();
+        Assert.Equal(("usage", "3.24", "3.239567"), (lines[0].GetProperty("kind").GetString(), lines[0].GetProperty("amount").GetString(), lines[0].GetProperty("unrounded").GetString()));
+        Assert.Equal(("credits", "-1.00"), (lines[1].GetProperty("kind").GetString(), lines[1].GetProperty("amount").GetString()));
+        Assert.Equal(("3.24", "-1.00", "2.24", "2.239567"), (invoice.GetProperty("subtotal").GetString(), invoice.GetProperty("credits_applied").GetString(),
+            invoice.GetProperty("total").GetString(), invoice.GetProperty("unrounded_total").GetString()));
+        Assert.Equal(invoice.GetProperty("total").GetString(),
+            lines.Sum(l => decimal.Parse(l.GetProperty("amount").GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToString("F2", System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
