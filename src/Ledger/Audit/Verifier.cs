@@ -13,7 +13,9 @@ public sealed record BrokenLink(long Sequence, string? Source, string? Id, strin
 
 /// <param name="Checked">Chained events whose row was recomputed and matched.</param>
 /// <param name="Head">The recomputed chain hash at the last checked sequence (hex).</param>
-public sealed record VerifyReport(bool Valid, long Checked, string Head, long Sequence, long? FromCheckpoint, BrokenLink? FirstBroken);
+/// <param name="Unchained">Events past the chain's end, not covered yet (the chainer trails ingest; not a failure).</param>
+public sealed record VerifyReport(bool Valid, long Checked, string Head, long Sequence, long? FromCheckpoint, BrokenLink? FirstBroken,
+    long Unchained = 0);
 
 /// <summary>
 /// Recomputes the chain from the rows and compares it with <c>ledger.event_chain</c> and the signed
@@ -98,7 +100,8 @@ public static class Verifier
         if (beyond > 0)
             return Broken(checkedCount, previous, at, fromCheckpoint, await Describe(conn, tx, beyond, "truncated",
                 $"a signed checkpoint names sequence {beyond}, past the end of the chain ({end})", ct));
-        return new VerifyReport(true, checkedCount, ChainHash.Hex(previous), at, fromCheckpoint, null);
+        var unchained = await ScalarAsync(conn, tx, $"select count(*) from ledger.mt_events where seq_id > {end}", ct);
+        return new VerifyReport(true, checkedCount, ChainHash.Hex(previous), at, fromCheckpoint, null, unchained);
     }
 
     private static VerifyReport Broken(long checkedCount, byte[] head, long at, long? from, BrokenLink broken) =>

@@ -19,6 +19,8 @@ public sealed class VerifyCommand : JasperFxAsyncCommand<VerifyInput>
     public override async Task<bool> Execute(VerifyInput input)
     {
         using var host = input.BuildHost();
+        // The same idempotent schema step as start-up: a database last served by an older ledger gets the audit tables.
+        await host.Services.GetRequiredService<Hosting.LedgerSchema>().ApplyAsync();
         var report = await VerifyChain.RunAsync(host.Services.GetRequiredService<NpgsqlDataSource>(),
             host.Services.GetRequiredService<AuditSigningKey>(), input.FromCheckpointFlag, CancellationToken.None);
         var json = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
