@@ -1,5 +1,4 @@
 using JasperFx.Events.Projections;
-using Ledger.Usage;
 using NodaTime;
 using Npgsql;
 using NpgsqlTypes;
