@@ -20,7 +20,9 @@ public static class IngestBenchmark
         var customers = args.Int("customers", 100);
         var source = $"//bench/{Guid.NewGuid():N}";
 
-        await using var target = await Target.StartAsync(args.String("url"), args.String("daemon") ?? "Solo");
+        // --chainer off: without the audit chainer, to see what it costs ingest (docs/performance.md)
+        await using var target = await Target.StartAsync(args.String("url"), args.String("daemon") ?? "Solo",
+            args.String("chainer") == "off" ? ["--Ledger:Audit:Chainer", "false"] : []);
         Console.WriteLine($"ingest: {events:N0} events, batches of {batchSize}, {clients} clients, {customers} customers, {Environment.ProcessorCount} cores");
         var batches = Batches.Build(source, events, batchSize, customers, DateTimeOffset.UtcNow.AddMinutes(-1));
 

@@ -16,7 +16,7 @@ public sealed class Target : IAsyncDisposable
     /// <summary>The in-process ledger's services (null with --url).</summary>
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Only an in-process ledger exposes its services.");
 
-    public static async Task<Target> StartAsync(string? url, string daemon = "Solo")
+    public static async Task<Target> StartAsync(string? url, string daemon = "Solo", params string[] settings)
     {
         if (url is not null)
         {
@@ -38,7 +38,7 @@ public sealed class Target : IAsyncDisposable
         target._app = await LedgerApp.BuildAsync(
             ["--urls", target.Url, "--ConnectionStrings:Ledger", postgres.ConnectionString, "--Logging:LogLevel:Default", "Warning", "--Ledger:Projections:Daemon", daemon,
              "--Ledger:BootstrapAdminKey", target.ApiKey, // the benchmark measures throughput, not the rate limits:
-             "--Ledger:RateLimits:RequestsPerSecond", "1000000", "--Ledger:RateLimits:EventsPerSecond", "100000000"]);
+             "--Ledger:RateLimits:RequestsPerSecond", "1000000", "--Ledger:RateLimits:EventsPerSecond", "100000000", ..settings]);
         await target._app.StartAsync();
         return target;
     }

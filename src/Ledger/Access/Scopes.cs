@@ -11,7 +11,10 @@ public static class Scopes
     public const string CustomerRead = "customer:read";
     /// <summary>Reports and the journal.</summary>
     public const string FinanceRead = "finance:read";
-    /// <summary>Trace, verify and events; read-only everywhere.</summary>
+    /// <summary>
+    /// Trace, verify and events; read-only everywhere, except that it may take a signed audit checkpoint,
+    /// which changes no fact (docs/audit.md).
+    /// </summary>
     public const string AuditRead = "audit:read";
     /// <summary>Everything, including managing keys.</summary>
     public const string Admin = "admin";

@@ -90,6 +90,9 @@ public static class LedgerApp
         services.AddHostedService<Credits.SpendViewFeed>();
         services.AddSingleton<ApiKeyRing>();
         services.AddHostedService<ApiKeyUsageWriter>();
+        // Tamper evidence: the hash chain is extended off the append path (docs/audit.md)
+        services.AddSingleton<Audit.AuditSigningKey>();
+        services.AddHostedService<Audit.Chainer>();
         RateLimits.AddTo(services, builder.Configuration);
 
         builder.Host.UseWolverine(opts =>

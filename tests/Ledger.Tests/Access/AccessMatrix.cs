@@ -69,6 +69,11 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/customers/{customerId}/contracts"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
         // customer:read only for its own customer: its dashboard shows the bill so far
         ["GET /v1/customers/{customerId}/invoices/upcoming"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        ["GET /v1/audit/verify"] = [AuditRead, Admin],
+        ["GET /v1/audit/checkpoints"] = [AuditRead, Admin],
+        // an auditor may pin the chain head under the ledger's signature: it changes no fact (docs/audit.md)
+        ["POST /v1/audit/checkpoints"] = [AuditRead, Admin],
+        ["GET /v1/audit/checkpoints/{id}"] = [AuditRead, Admin],
     };
 
     [Fact]
@@ -170,6 +175,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("POST", "/v1/holds/{holdId}/release") => null,
             ("POST", "/v1/customers/{customerId}/contracts") => new StringContent("""{"id":"matrix-contract","starts_at":"2030-01-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST", "/v1/contracts/{contractId}/amendments") => new StringContent("""{"effective_at":"2030-02-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
+            ("POST", "/v1/audit/checkpoints") => null,
             ("POST", "/v1/contracts/{contractId}/end") => new StringContent("""{"ends_at":"2030-06-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null

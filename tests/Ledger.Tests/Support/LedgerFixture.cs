@@ -90,8 +90,17 @@ public sealed class LedgerFixture : IAsyncLifetime
         return client;
     }
 
+    private readonly List<Func<Task>> _cleanups = [];
+
+    /// <summary>Runs <paramref name="cleanup"/> when the run ends, while the database is still up (e.g. dropping a throwaway database).</summary>
+    public void OnDispose(Func<Task> cleanup)
+    {
+        lock (_cleanups) _cleanups.Add(cleanup);
+    }
+
     public async Task DisposeAsync()
     {
+        foreach (var cleanup in _cleanups) await cleanup();
         Client.Dispose();
         await Factory.DisposeAsync();
         if (_postgres is not null) await _postgres.DisposeAsync();

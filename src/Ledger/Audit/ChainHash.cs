@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Ledger.Audit;
+
+/// <summary>
+/// One row of <c>ledger.mt_events</c> as the chain sees it: every field that identifies the event or
+/// carries its content, in the text PostgreSQL gives back (jsonb is already normalised by the server).
+/// </summary>
+/// <param name="TimestampMicros">The stored <c>timestamp</c>, microseconds since the Unix epoch, UTC.</param>
+public sealed record ChainRow(long Seq, Guid Id, string? StreamId, long Version, string Type, long TimestampMicros,
+    string? TenantId, string Data, string? Headers);
+
+/// <summary>
+/// The hash chain's arithmetic, with no I/O: <c>hash_n = SHA-256(hash_(n-1) || canonical(row_n))</c>,
+/// genesis 32 zero bytes.
+/// </summary>
+/// <remarks>
+/// canonical(row) is the nine fields in a fixed order, each as a 4-byte big-endian length followed by
+/// its UTF-8 bytes (a null is the length 0xFFFFFFFF and no bytes): seq_id, id, stream_id, version, type,
+/// timestamp, tenant_id, data, headers. Numbers are decimal text, the id is the lower-case hyphenated
+/// uuid, the timestamp is microseconds since 1970-01-01T00:00:00Z. Length prefixes make the encoding
+/// unambiguous: no two different rows give the same bytes, whatever their fields contain.
+/// docs/audit.md states the same rule for someone re-implementing it.
+/// </remarks>
+public static class ChainHash
+{
+    public const int Size = 32;
+    public static byte[] Genesis => new byte[Size];
+
+    /// <summary>The columns of <see cref="ChainRow"/> in order, as SQL over <c>ledger.mt_events e</c>.</summary>
+    public const string RowColumns = """
+        e.seq_id, e.id, e.stream_id, e.version, e.type,
+        (extract(epoch from e.timestamp) * 1000000)::bigint, e.tenant_id, e.data::text, e.headers::text
+        """;
+
+    public static ChainRow Read(Npgsql.NpgsqlDataReader reader, int first = 0) => new(
+        reader.GetInt64(first), reader.GetGuid(first + 1), reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2),
+        reader.GetInt64(first + 3), reader.GetString(first + 4), reader.GetInt64(first + 5),
+        reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6), reader.GetString(first + 7),
+        reader.IsDBNull(first + 8) ? null : reader.GetString(first + 8));
+
+    /// <summary>The hash of <paramref name="row"/> chained to <paramref name="previous"/>.</summary>
+    public static byte[] Next(ReadOnlySpan<byte> previous, ChainRow row)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(previous);
+        hash.AppendData(Canonical(row));
+        return hash.GetHashAndReset();
+    }
+
+    public static byte[] Canonical(ChainRow row)
+    {
+        string?[] fields =
+        [
+            row.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), row.Id.ToString("D"), row.StreamId,
+            row.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), row.Type,
+            row.TimestampMicros.ToString(System.Globalization.CultureInfo.InvariantCulture), row.TenantId, row.Data, row.Headers,
+        ];
+        var length = fields.Sum(f => 4 + (f is null ? 0 : Encoding.UTF8.GetByteCount(f)));
+        var bytes = new byte[length];
+        var at = 0;
+        foreach (var field in fields)
+        {
+            if (field is null)
+            {
+                BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(at), uint.MaxValue);
+                at += 4;
+                continue;
+            }
+            var written = Encoding.UTF8.GetBytes(field, bytes.AsSpan(at + 4));
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(at), (uint)written);
+            at += 4 + written;
+        }
+        return bytes;
+    }
+
+    public static string Hex(ReadOnlySpan<byte> hash) => Convert.ToHexStringLower(hash);
+}
