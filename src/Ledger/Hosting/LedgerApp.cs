@@ -148,7 +148,8 @@ public static class LedgerApp
         app.UseMiddleware<AccessMiddleware>();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapWolverineEndpoints();
+        // A query value that does not parse (?limit=abc) is a 400 problem, not silently the default.
+        app.MapWolverineEndpoints(opts => opts.RejectUnparseableQueryValues = true);
     }
 
     /// <summary>The folder holding Ledger.sln, or the current folder when run from elsewhere.</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Ledger.Tests.Support;
 using static Ledger.Tests.Rating.RatingScenario;
@@ -29,6 +30,15 @@ public sealed class when_no_rule_matches_an_event(LedgerFixture ledger)
     private async Task<List<JsonElement>> ListedAsync(string customer) =>
         (await (await ledger.Client.GetAsync($"/v1/usage/unpriced?customer={customer}")).JsonAsync())
         .GetProperty("events").EnumerateArray().ToList();
+
+    [Fact]
+    public async Task a_limit_that_is_not_a_number_is_a_400_problem_not_the_default()
+    {
+        var response = await ledger.Client.GetAsync("/v1/usage/unpriced?limit=abc");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("limit", await response.Content.ReadAsStringAsync());
+    }
 
     [Fact]
     public async Task it_is_listed_as_unpriced_with_a_reason_naming_the_model_and_counted_as_waiting()
