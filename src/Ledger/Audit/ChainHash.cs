@@ -13,8 +13,10 @@ public sealed record ChainRow(long Seq, Guid Id, string? StreamId, long Version,
     string? TenantId, string Data, string? Headers);
 
 /// <summary>
-/// The hash chain's arithmetic, with no I/O: <c>hash_n = SHA-256(hash_(n-1) || canonical(row_n))</c>,
-/// genesis 32 zero bytes.
+/// The hash chain's arithmetic, with no I/O: <c>hash_n = SHA-256(hash_(n-1) || leaf_n)</c> with
+/// <c>leaf_n = SHA-256(canonical(row_n))</c>, genesis 32 zero bytes. Chaining the row's own hash (not
+/// its bytes) lets a proof show one customer's events reach a signed checkpoint by listing only the
+/// 32-byte leaves of the other events in between, never their content.
 /// </summary>
 /// <remarks>
 /// canonical(row) is the nine fields in a fixed order, each as a 4-byte big-endian length followed by
@@ -42,12 +44,18 @@ public static class ChainHash
         reader.IsDBNull(first + 8) ? null : reader.GetString(first + 8));
 
     /// <summary>The hash of <paramref name="row"/> chained to <paramref name="previous"/>.</summary>
-    public static byte[] Next(ReadOnlySpan<byte> previous, ChainRow row)
+    public static byte[] Next(ReadOnlySpan<byte> previous, ChainRow row) => Link(previous, Leaf(row));
+
+    /// <summary>The row's own hash: SHA-256 of its canonical bytes.</summary>
+    public static byte[] Leaf(ChainRow row) => SHA256.HashData(Canonical(row));
+
+    /// <summary>A leaf chained to <paramref name="previous"/>: what a proof recomputes from leaves alone.</summary>
+    public static byte[] Link(ReadOnlySpan<byte> previous, ReadOnlySpan<byte> leaf)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(previous);
-        hash.AppendData(Canonical(row));
-        return hash.GetHashAndReset();
+        Span<byte> both = stackalloc byte[Size * 2];
+        previous.CopyTo(both);
+        leaf.CopyTo(both[Size..]);
+        return SHA256.HashData(both);
     }
 
     public static byte[] Canonical(ChainRow row)

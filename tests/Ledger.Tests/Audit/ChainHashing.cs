@@ -10,9 +10,9 @@ public sealed class when_rows_are_chained
         1_767_225_600_123_456, "*DEFAULT*", """{"a": 1}""", null);
 
     [Fact]
-    public void the_first_hash_is_sha256_of_32_zero_bytes_and_the_length_prefixed_fields()
+    public void the_first_hash_is_sha256_of_32_zero_bytes_and_the_sha256_of_the_length_prefixed_fields()
     {
-        var expected = new List<byte>(new byte[32]);
+        var expected = new List<byte>();
         foreach (var field in new[] { "42", "0b5c4b1e-8c36-4f7e-9d2a-5f0e2a9b7c11", "stream-1", "1", "usage_recorded", "1767225600123456", "*DEFAULT*", """{"a": 1}""" })
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(field);
@@ -21,7 +21,9 @@ public sealed class when_rows_are_chained
         }
         expected.AddRange([0xFF, 0xFF, 0xFF, 0xFF]); // null headers
 
-        Assert.Equal(SHA256.HashData(expected.ToArray()), ChainHash.Next(ChainHash.Genesis, Row));
+        var leaf = SHA256.HashData(expected.ToArray());
+        Assert.Equal(leaf, ChainHash.Leaf(Row));
+        Assert.Equal(SHA256.HashData([.. new byte[32], .. leaf]), ChainHash.Next(ChainHash.Genesis, Row));
     }
 
     [Fact]
