@@ -211,7 +211,8 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
         await LoadAsync([expired.CustomerId], ct);
         Seen(expired.ExpiredAt);
         var breakage = Close(expired.CustomerId, expired.GrantId, sequence, "expired", g => g.Expired += g.Remaining);
-        if (breakage is { Amount: > 0 } b)
+        // Recorded also when nothing is left (0.00): the customer hears of every expiry, and revenue sees breakage of zero.
+        if (breakage is { } b)
             _facts.Add((CreditBreakageRecorded.StreamKey(expired.CustomerId, expired.GrantId),
                 new CreditBreakageRecorded(expired.CustomerId, expired.GrantId, b, expired.ExpiredAt, sequence), expired.ExpiredAt));
     }

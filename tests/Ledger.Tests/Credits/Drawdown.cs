@@ -138,6 +138,18 @@ public sealed class when_usage_draws_down_credits(LedgerFixture ledger)
     }
 
     [Fact]
+    public async Task a_grant_used_up_before_it_expires_records_its_expiry_with_no_breakage()
+    {
+        var s = await StartAsync();
+        await s.GrantAsync("promo", 3m, expiresAt: ledger.Clock.GetCurrentInstant().Plus(Duration.FromDays(1)));
+        await s.UseAsync(5);
+        await s.AppendAsync(CreditGranted.StreamKey(s.Customer, "promo"), new CreditGrantExpired(s.Customer, "promo", ledger.Clock.GetCurrentInstant()));
+        await s.BalanceAsync();
+        Assert.Equal((3m, 3m, 0m, 0m, "expired"), await GrantRowAsync(s.Customer, "promo"));
+        Assert.Equal(0m, Assert.Single(await s.FactsAsync("credit_breakage_recorded")).GetProperty("amount").GetProperty("amount").GetDecimal());
+    }
+
+    [Fact]
     public async Task low_balance_alerts_fire_once_per_crossing_at_amounts_and_fractions_of_the_last_top_up()
     {
         var s = await StartAsync("""{"low_balance_alerts":[{"amount":"5.00"},{"fraction_of_last_top_up":"0.2"}]}""");
