@@ -70,17 +70,22 @@ public sealed class SpendView
 
     private SpendFigures Figures(Account account, Instant now)
     {
+        // Local holds first, then the projected figures: a hold the feed prunes from the local list in between is
+        // in the figures read after it (the feed stores new figures before pruning), so no hold is missed; one
+        // counted in both (pinned late) only makes the answer more careful. Local holds are compared with the
+        // position of these figures, not the view's: figures of another, newer position may not include them.
+        var local = 0m;
+        var holds = Volatile.Read(ref account.Local);
         var customer = account.Customer;
         var projected = account.Projected;
+        foreach (var hold in holds)
+            if (hold.Sequence > projected.AsOf) local += hold.Amount;
         var asOf = Math.Max(projected.AsOf, Position);
         var remaining = 0m;
         foreach (var g in projected.Grants)
             if (g.EffectiveAt <= now && (g.ExpiresAt is not { } end || now < end)) remaining += g.Remaining;
         // A new billing period has no uncovered usage until the projection records some (which reloads the customer).
         var uncovered = projected.Period.Contains(now) ? projected.Uncovered : 0m;
-        var local = 0m;
-        foreach (var hold in account.Local)
-            if (hold.Sequence > asOf) local += hold.Amount;
         var block = customer.Credits.Policy == CreditPolicy.Block;
         return new SpendFigures(customer, remaining - (block ? uncovered : 0m) - projected.Held - local, asOf);
     }
@@ -151,8 +156,9 @@ public sealed class SpendView
     {
         if (position <= Position) return;
         Volatile.Write(ref _position, position);
+        // Each account's local holds go once its own figures include them (a customer not reloaded keeps older figures).
         foreach (var account in _accounts.Values)
-            if (!account.Local.IsEmpty) Prune(account, position);
+            if (!account.Local.IsEmpty) Prune(account, account.Projected.AsOf);
     }
 
     private static void Prune(Account account, long position) =>
