@@ -24,24 +24,13 @@ public sealed record ChainRow(long Seq, Guid Id, string? StreamId, long Version,
 /// timestamp, tenant_id, data, headers. Numbers are decimal text, the id is the lower-case hyphenated
 /// uuid, the timestamp is microseconds since 1970-01-01T00:00:00Z. Length prefixes make the encoding
 /// unambiguous: no two different rows give the same bytes, whatever their fields contain.
-/// docs/audit.md states the same rule for someone re-implementing it.
+/// docs/audit.md states the same rule for someone re-implementing it. This file uses the BCL only: the offline
+/// proof checker (tools/ProofCheck) compiles it as it is; the SQL side is in ChainHash.Sql.cs.
 /// </remarks>
-public static class ChainHash
+public static partial class ChainHash
 {
     public const int Size = 32;
     public static byte[] Genesis => new byte[Size];
-
-    /// <summary>The columns of <see cref="ChainRow"/> in order, as SQL over <c>ledger.mt_events e</c>.</summary>
-    public const string RowColumns = """
-        e.seq_id, e.id, e.stream_id, e.version, e.type,
-        (extract(epoch from e.timestamp) * 1000000)::bigint, e.tenant_id, e.data::text, e.headers::text
-        """;
-
-    public static ChainRow Read(Npgsql.NpgsqlDataReader reader, int first = 0) => new(
-        reader.GetInt64(first), reader.GetGuid(first + 1), reader.IsDBNull(first + 2) ? null : reader.GetString(first + 2),
-        reader.GetInt64(first + 3), reader.GetString(first + 4), reader.GetInt64(first + 5),
-        reader.IsDBNull(first + 6) ? null : reader.GetString(first + 6), reader.GetString(first + 7),
-        reader.IsDBNull(first + 8) ? null : reader.GetString(first + 8));
 
     /// <summary>The hash of <paramref name="row"/> chained to <paramref name="previous"/>.</summary>
     public static byte[] Next(ReadOnlySpan<byte> previous, ChainRow row) => Link(previous, Leaf(row));

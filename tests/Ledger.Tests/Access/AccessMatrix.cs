@@ -74,6 +74,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         // an auditor may pin the chain head under the ledger's signature: it changes no fact (docs/audit.md)
         ["POST /v1/audit/checkpoints"] = [AuditRead, Admin],
         ["GET /v1/audit/checkpoints/{id}"] = [AuditRead, Admin],
+        // finance answers a customer's billing dispute with it; it holds only that customer's events (docs/audit.md)
+        ["GET /v1/audit/proofs"] = [AuditRead, FinanceRead, Admin],
     };
 
     [Fact]
