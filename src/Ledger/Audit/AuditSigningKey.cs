@@ -35,7 +35,15 @@ public sealed class AuditSigningKey : IDisposable
         if (_key.KeySize != 256) throw new InvalidOperationException("The audit signing key must be ECDSA P-256.");
         PublicKeyPem = _key.ExportSubjectPublicKeyInfoPem();
         KeyId = IdOf(_key.ExportSubjectPublicKeyInfo());
+        // After a key rotation, checkpoints signed with the earlier keys stay verifiable: list their public keys (PEM files).
+        var previous = configuration.GetSection("Ledger:Audit:PreviousPublicKeys").Get<string[]>() ?? [];
+        foreach (var path in previous.Where(p => !File.Exists(p)))
+            throw new InvalidOperationException($"Ledger:Audit:PreviousPublicKeys names {path}, which does not exist: give the PEM public key of an earlier audit signing key.");
+        TrustedPublicKeys = [PublicKeyPem, .. previous.Select(File.ReadAllText)];
     }
+
+    /// <summary>The public keys (PEM) whose checkpoints verify: this key, then the earlier ones it replaced.</summary>
+    public IReadOnlyList<string> TrustedPublicKeys { get; }
 
     private void LoadOrCreate(string file, ILogger logger)
     {

@@ -30,7 +30,9 @@ public static class Verifier
     /// <summary>Thrown when <c>from_checkpoint</c> names no checkpoint.</summary>
     public sealed class UnknownCheckpoint(long id) : Exception($"No checkpoint {id} exists.");
 
-    public static async Task<VerifyReport> VerifyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string publicKeyPem,
+    /// <param name="trustedKeys">Public keys (PEM) whose checkpoints are believed: the ledger's current key and
+    /// earlier ones it rotated away from (<c>Ledger:Audit:PreviousPublicKeys</c>). A checkpoint signed by any other key is invalid.</param>
+    public static async Task<VerifyReport> VerifyAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, IReadOnlyCollection<string> trustedKeys,
         long? fromCheckpoint, CancellationToken ct)
     {
         long start = 0;
@@ -39,14 +41,14 @@ public static class Verifier
         if (fromCheckpoint is { } id)
         {
             var from = (await Checkpoints.FindAsync(conn, tx, id, ct))?.Checkpoint ?? throw new UnknownCheckpoint(id);
-            if (!from.SignatureValid(publicKeyPem))
+            if (!trustedKeys.Any(from.SignatureValid))
                 return Broken(0, ChainHash.Genesis, from.Sequence, id, await Describe(conn, tx, from.Sequence, "checkpoint signature invalid",
-                    $"checkpoint {id} is not signed by this ledger's audit key {AuditSigningKey.IdOf(PublicKeyDer(publicKeyPem))}", ct));
+                    $"checkpoint {id} (key {from.KeyId}) is not signed by a trusted audit key of this ledger ({string.Join(", ", trustedKeys.Select(k => AuditSigningKey.IdOf(PublicKeyDer(k))))})", ct));
             (start, previous) = (from.Sequence, Convert.FromHexString(from.Head));
         }
-        foreach (var cp in checkpoints.Values.SelectMany(c => c).Where(c => c.Sequence > start && !c.SignatureValid(publicKeyPem)))
+        foreach (var cp in checkpoints.Values.SelectMany(c => c).Where(c => c.Sequence > start && !trustedKeys.Any(c.SignatureValid)))
             return Broken(0, previous, start, fromCheckpoint, await Describe(conn, tx, cp.Sequence, "checkpoint signature invalid",
-                $"checkpoint {cp.Id} is not signed by this ledger's audit key", ct));
+                $"checkpoint {cp.Id} (key {cp.KeyId}) is not signed by a trusted audit key of this ledger", ct));
 
         var end = await ScalarAsync(conn, tx, "select coalesce(max(seq), 0) from ledger.event_chain", ct);
         long checkedCount = 0;

@@ -37,6 +37,6 @@ public static class VerifyChain
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await using (var readOnly = new NpgsqlCommand("set transaction read only", conn, tx)) await readOnly.ExecuteNonQueryAsync(ct);
-        return await Verifier.VerifyAsync(conn, tx, key.PublicKeyPem, fromCheckpoint, ct);
+        return await Verifier.VerifyAsync(conn, tx, key.TrustedPublicKeys, fromCheckpoint, ct);
     }
 }

@@ -31,6 +31,23 @@ public sealed class when_a_checkpoint_is_taken(LedgerFixture ledger)
     }
 
     [Fact]
+    public async Task after_a_key_rotation_checkpoints_of_the_earlier_key_verify_only_while_that_key_is_listed_as_trusted()
+    {
+        var export = await TakeAndExportAsync();
+        var signedBy = export.GetProperty("public_key").GetString()!;
+        using var replacement = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var newKey = replacement.ExportSubjectPublicKeyInfoPem();
+
+        await using var conn = await ledger.Database.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        var untrusted = await Ledger.Audit.Verifier.VerifyAsync(conn, tx, [newKey], null, default);
+        Assert.False(untrusted.Valid);
+        Assert.Equal("checkpoint signature invalid", untrusted.FirstBroken!.Reason);
+        var trusted = await Ledger.Audit.Verifier.VerifyAsync(conn, tx, [newKey, signedBy], null, default);
+        Assert.True(trusted.Valid, System.Text.Json.JsonSerializer.Serialize(trusted));
+    }
+
+    [Fact]
     public async Task the_signed_text_states_the_checkpoint_fields_and_the_key_id_is_the_public_key_hash()
     {
         var export = await TakeAndExportAsync();

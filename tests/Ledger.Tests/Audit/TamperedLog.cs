@@ -102,7 +102,7 @@ public sealed class when_a_superuser_tampers_with_the_log(LedgerFixture ledger)
         var log = await LedgerAsync();
         await using var conn = await log.Db.OpenConnectionAsync();
 
-        var report = await Verifier.VerifyAsync(conn, null, log.PublicKey, null, default);
+        var report = await Verifier.VerifyAsync(conn, null, [log.PublicKey], null, default);
 
         Assert.True(report.Valid, report.FirstBroken?.ToString());
         Assert.Equal(log.Sequences[^1], report.Sequence);
@@ -126,7 +126,7 @@ public sealed class when_a_superuser_tampers_with_the_log(LedgerFixture ledger)
             await using (var replica = new NpgsqlCommand("set local session_replication_role = replica", conn, tx)) await replica.ExecuteNonQueryAsync();
             await using (var tamper = new NpgsqlCommand(sql, conn, tx)) Assert.Equal(1, await tamper.ExecuteNonQueryAsync());
             if (rechain is { } from) await RechainAsync(conn, tx, from);
-            return await Verifier.VerifyAsync(conn, tx, log.PublicKey, fromCheckpoint, default);
+            return await Verifier.VerifyAsync(conn, tx, [log.PublicKey], fromCheckpoint, default);
         }
         finally
         {
