@@ -4,11 +4,11 @@ using NodaTime;
 
 namespace Ledger.Invoices;
 
-/// <summary>One invoice line; money as decimal strings, <see cref="Unrounded"/> the exact amount before its one rounding.</summary>
-public sealed record InvoiceLineView(string Kind, string Description, string? Model, string? Mode, string? Meter, string? Quantity,
-    string? UnitPrice, string Amount, string Unrounded);
-
 public sealed record InvoicePeriod(Instant From, Instant To);
+
+/// <summary>One invoice line; money as decimal strings, <see cref="Unrounded"/> the exact amount before its one rounding; <see cref="Segment"/> for fee lines.</summary>
+public sealed record InvoiceLineView(string Kind, string Description, string? Model, string? Mode, string? Meter, string? Quantity,
+    string? UnitPrice, string Amount, string Unrounded, InvoicePeriod? Segment = null);
 
 /// <summary>Usage in the period that is on no line yet: no price covers it, or its customer did not exist when it was rated.</summary>
 public sealed record InvoiceWaiting(long Unpriced, long Unassigned);
@@ -27,14 +27,15 @@ public static class InvoiceDraft
 {
     private const int UnitPriceDecimals = 12;
 
-    public static InvoiceView Build(string customerId, string currency, Interval period, DraftQuery.Figures f, IReadOnlyList<string> limitations)
+    public static InvoiceView Build(string customerId, string currency, Interval period, DraftQuery.Figures f, IReadOnlyList<InvoiceLineView> fees,
+        IReadOnlyList<string> limitations)
     {
-        var lines = f.Usage.Select(u => Line("usage", Describe(u), u.Model, u.Mode, u.Meter, u.Quantity, u.Amount, currency)).ToList();
+        var lines = fees.Concat(f.Usage.Select(u => Line("usage", Describe(u), u.Model, u.Mode, u.Meter, u.Quantity, u.Amount, currency))).ToList();
         var subtotal = lines.Sum(l => decimal.Parse(l.Amount, CultureInfo.InvariantCulture));
         var creditsLine = f.CreditsApplied == 0 ? null : Line("credits", "Prepaid credits applied", null, null, null, null, -f.CreditsApplied, currency);
         if (creditsLine is not null) lines.Add(creditsLine);
         var credits = creditsLine is null ? 0m : decimal.Parse(creditsLine.Amount, CultureInfo.InvariantCulture);
-        var exact = f.Usage.Sum(u => u.Amount) - f.CreditsApplied;
+        var exact = fees.Sum(l => decimal.Parse(l.Unrounded, CultureInfo.InvariantCulture)) + f.Usage.Sum(u => u.Amount) - f.CreditsApplied;
         string M(decimal amount) => new Money(amount, currency).RoundToMinorUnits().Amount.ToString("F" + Currency.MinorUnits(currency), CultureInfo.InvariantCulture);
         return new InvoiceView("upcoming", null, customerId, currency, new InvoicePeriod(period.Start, period.End), "draft", lines,
             M(subtotal), M(credits), M(subtotal + credits), new Money(exact, currency).ToExactString(), new InvoiceWaiting(f.Unpriced, f.Unassigned), limitations, f.AsOf);

@@ -63,6 +63,38 @@ public sealed class when_the_upcoming_invoice_is_read(LedgerFixture ledger)
     }
 
     [Fact]
+    public async Task under_a_contract_the_draft_covers_its_period_with_a_prorated_fee_line_per_segment()
+    {
+        var s = new RatingScenario(ledger);
+        await s.PublishAsync(RatingScenario.FlatBook("2026-01-01T00:00:00Z", "1.00"));
+        await s.PutCustomerAsync();
+        var id = $"fees-{s.Customer}";
+        var started = await ledger.Client.PostAsync($"/v1/customers/{s.Customer}/contracts", new StringContent(
+            $$"""{"id": "{{id}}", "starts_at": "2026-01-01T00:00:00Z", "period": {"kind": "month", "anchor_day": 1}, "fee": {"amount": "1000.00"} }""",
+            System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, started.StatusCode);
+        var today = ledger.Clock.GetCurrentInstant().InUtc().Date;
+        var from = new NodaTime.LocalDate(today.Year, today.Month, 1);
+        var upgrade = from.PlusDays(10).AtMidnight().InUtc().ToInstant();
+        var amended = await ledger.Client.PostAsync($"/v1/contracts/{id}/amendments", new StringContent(
+            $$"""{"effective_at": "{{upgrade}}", "fee": {"amount": "1500.00"} }""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, amended.StatusCode);
+
+        var invoice = await UpcomingAsync(s);
+        var days = (decimal)NodaTime.Period.Between(from, from.PlusMonths(1), NodaTime.PeriodUnits.Days).Days;
+        var fees = invoice.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("kind").GetString() == "fee").ToList();
+        Assert.Equal(2, fees.Count);
+        string Money(decimal d) => Math.Round(d, 2, MidpointRounding.AwayFromZero).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal([Money(1000m * 10 / days), Money(1500m * (days - 10) / days)], fees.Select(f => f.GetProperty("amount").GetString()));
+        Assert.Equal([from.AtMidnight().InUtc().ToInstant().ToString(), upgrade.ToString()],
+            fees.Select(f => f.GetProperty("segment").GetProperty("from").GetString()));
+        Assert.Equal(from.AtMidnight().InUtc().ToInstant().ToString(), invoice.GetProperty("period").GetProperty("from").GetString());
+        Assert.Equal(Money(1000m * 10 / days) is var a && Money(1500m * (days - 10) / days) is var b
+            ? (decimal.Parse(a, System.Globalization.CultureInfo.InvariantCulture) + decimal.Parse(b, System.Globalization.CultureInfo.InvariantCulture)).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)
+            : "", invoice.GetProperty("total").GetString());
+    }
+
+    [Fact]
     public async Task each_line_is_rounded_once_and_the_lines_add_up_to_the_total_after_credits()
     {
         var s = new CreditScenario(ledger);

@@ -1,0 +1,60 @@
+using Ledger.Contracts;
+using Ledger.Kernel;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Ledger.Invoices;
+
+/// <summary>
+/// The fee lines of a contract's billing period: one per segment (an amendment inside the period starts a
+/// new one), each the fee in force prorated by the segment's share of the full period (a stub's share of
+/// the period it is cut from). Consecutive segments under one fee are split with largest remainder, so
+/// their lines add up to that fee prorated once (docs/invoicing.md#proration-and-rounding).
+/// </summary>
+public static class ContractFees
+{
+    private static readonly InstantPattern Day = InstantPattern.CreateWithInvariantCulture("uuuu-MM-dd HH:mm'Z'");
+
+    public static List<InvoiceLineView> Lines(Contract contract, Interval period, Interval fullPeriod, string currency)
+    {
+        var lines = new List<InvoiceLineView>();
+        var segments = contract.Segments(period).Where(s => s.Version.Terms.Fee is not null).ToList();
+        foreach (var run in Runs(segments))
+        {
+            var fee = run[0].Version.Terms.Fee!;
+            var spans = run.Select(s => s.Span).ToList();
+            var parts = Proration.Split(fee.Amount, fullPeriod, spans);
+            for (var i = 0; i < run.Count; i++)
+            {
+                var span = spans[i];
+                var exact = Proration.Prorate(fee.Amount, span, fullPeriod);
+                lines.Add(new InvoiceLineView("fee",
+                    $"Subscription fee ({fee.Timing.ToString().ToLowerInvariant()}), {Day.Format(span.Start)} – {Day.Format(span.End)}" +
+                    (span == fullPeriod ? "" : $", {Percent(Proration.Fraction(span, fullPeriod))} of the period"),
+                    null, null, null, null, fee.Amount.ToString(), Fixed(parts[i]), exact.ToExactString(), new InvoicePeriod(span.Start, span.End)));
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>Consecutive segments that touch and carry the same fee.</summary>
+    private static IEnumerable<List<ContractSegment>> Runs(List<ContractSegment> segments)
+    {
+        var run = new List<ContractSegment>();
+        foreach (var segment in segments)
+        {
+            if (run.Count > 0 && (run[^1].Span.End != segment.Span.Start || run[^1].Version.Terms.Fee != segment.Version.Terms.Fee))
+            {
+                yield return run;
+                run = [];
+            }
+            run.Add(segment);
+        }
+        if (run.Count > 0) yield return run;
+    }
+
+    private static string Fixed(Money m) => m.Amount.ToString("F" + Currency.MinorUnits(m.Currency), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Percent(decimal fraction) =>
+        Math.Round(fraction * 100m, 2, MidpointRounding.AwayFromZero).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " %";
+}
