@@ -50,7 +50,7 @@ public static class InvoiceDraft
     }
 
     private static string Describe(DraftQuery.UsageGroup u) =>
-        string.Join(" ", new[] { u.Model, u.Mode, u.Meter.Replace('_', ' ') }.Where(p => !string.IsNullOrEmpty(p))) + $" ({u.Events} events)";
+        string.Join(" ", new[] { u.Model, u.Mode, u.Meter.Replace('_', ' ') }.Where(p => !string.IsNullOrEmpty(p))) + (u.Events == 1 ? " (1 event)" : $" ({u.Events} events)");
 
     private static string Text(decimal d) => (d / 1.0000000000000000000000000000m).ToString(CultureInfo.InvariantCulture);
 }

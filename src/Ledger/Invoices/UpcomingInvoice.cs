@@ -43,4 +43,17 @@ public static class UpcomingInvoice
         var figures = await DraftQuery.RunAsync(db, customerId, period, ct);
         return Results.Json(InvoiceDraft.Build(customerId, customer.Currency, period, figures, fees, limitations));
     }
+
+    [WolverineGet("/v1/customers/{customerId}/invoices/upcoming.html")]
+    [Requires(Scopes.BillingWrite, Scopes.FinanceRead, Scopes.AuditRead, CustomerRoute = "customerId")]
+    [Tags("Invoices"), EndpointSummary("The draft invoice of the open billing period as a printable HTML page")]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, "text/html")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> GetHtml(string customerId, IQuerySession session, NpgsqlDataSource db, IClock clock, CancellationToken ct)
+    {
+        var answer = await Get(customerId, session, db, clock, ct);
+        return answer is Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<InvoiceView> { Value: { } invoice }
+            ? Results.Content(InvoiceHtml.Render(invoice), "text/html; charset=utf-8")
+            : answer;
+    }
 }

@@ -69,6 +69,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/customers/{customerId}/contracts"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
         // customer:read only for its own customer: its dashboard shows the bill so far
         ["GET /v1/customers/{customerId}/invoices/upcoming"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        ["GET /v1/customers/{customerId}/invoices/upcoming.html"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
         ["GET /v1/audit/verify"] = [AuditRead, Admin],
         ["GET /v1/audit/checkpoints"] = [AuditRead, Admin],
         // an auditor may pin the chain head under the ledger's signature: it changes no fact (docs/audit.md)

@@ -60,6 +60,13 @@ public sealed class when_the_upcoming_invoice_is_read(LedgerFixture ledger)
         var usage = await ledger.Client.UsageWhenAsync(s.Customer, "", u => u.GetProperty("as_of").GetInt64() >= invoice.GetProperty("as_of").GetInt64());
         Assert.Equal(usage.Total(), invoice.GetProperty("unrounded_total").GetString());
         Snapshooter.Xunit.Snapshot.Match(Stable(invoice));
+
+        var page = await ledger.Client.GetAsync($"/v1/customers/{s.Customer}/invoices/upcoming.html");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = (await page.Content.ReadAsStringAsync()).Replace(s.Customer, "(customer)");
+        html = System.Text.RegularExpressions.Regex.Replace(html, @"<dt>Period</dt><dd>[^<]*</dd>", "<dt>Period</dt><dd>(the open billing period)</dd>");
+        html = System.Text.RegularExpressions.Regex.Replace(html, @"<dt>Ledger position</dt><dd>\d+</dd>", "<dt>Ledger position</dt><dd>(ledger position)</dd>");
+        Snapshooter.Xunit.Snapshot.Match(html, new Snapshooter.SnapshotNameExtension("html"));
     }
 
     [Fact]
