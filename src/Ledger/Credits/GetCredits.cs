@@ -53,11 +53,12 @@ public static class GetCredits
         string M(decimal amount) => new Money(amount, currency).ToExactString();
         var views = InDrawdownOrder(grants, g => recorded.GetValueOrDefault(g.Id, long.MaxValue)).Select(g =>
         {
-            // Not reached by the projection yet: nothing drawn, all of it left (amounts are as of as_of; the status is the grant's own).
+            // Not reached by the projection yet: nothing drawn, all of it left. Amounts are as of as_of; the status is the
+            // grant's own, current one (a void or expiry shows at once; its amounts follow when rating reaches it).
             var d = drawdown.GetValueOrDefault(g.GrantId);
             var remaining = d is null ? g.Amount.Amount : d.Granted - d.Drawn - d.Expired - d.Voided;
             return (Remaining: remaining, View: new GrantBalanceView(g.GrantId, CreditGrantView.Lower(g.Kind), g.Priority, g.Amount.ToExactString(),
-                M(d?.Drawn ?? 0), M(d?.Expired ?? 0), M(d?.Voided ?? 0), M(remaining), d?.Status ?? CreditGrantView.Lower(g.Status),
+                M(d?.Drawn ?? 0), M(d?.Expired ?? 0), M(d?.Voided ?? 0), M(remaining), CreditGrantView.Lower(g.Status),
                 g.EffectiveAt, g.ExpiresAt, g.GrantedAt));
         }).ToList();
         return Results.Json(new CreditsView(customerId, currency, views.Select(v => v.View).ToList(), M(views.Sum(v => v.Remaining)), asOf));
@@ -81,17 +82,17 @@ public static class GetCredits
         return sequences;
     }
 
-    private sealed record Drawdown(decimal Granted, decimal Drawn, decimal Expired, decimal Voided, string Status);
+    private sealed record Drawdown(decimal Granted, decimal Drawn, decimal Expired, decimal Voided);
 
     private static async Task<Dictionary<string, Drawdown>> DrawdownAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string customerId, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "select grant_id, granted, drawn, expired, voided, status from ledger.credit_grants where customer_id = $1", conn, tx);
+            "select grant_id, granted, drawn, expired, voided from ledger.credit_grants where customer_id = $1", conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = customerId });
         var rows = new Dictionary<string, Drawdown>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            rows[reader.GetString(0)] = new Drawdown(reader.GetDecimal(1), reader.GetDecimal(2), reader.GetDecimal(3), reader.GetDecimal(4), reader.GetString(5));
+            rows[reader.GetString(0)] = new Drawdown(reader.GetDecimal(1), reader.GetDecimal(2), reader.GetDecimal(3), reader.GetDecimal(4));
         return rows;
     }
 }
