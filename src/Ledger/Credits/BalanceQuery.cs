@@ -19,8 +19,7 @@ public static class BalanceQuery
         // The projection commits its tables and its position together, so one snapshot reads one position.
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await using var batch = new NpgsqlBatch(conn, tx);
-        batch.BatchCommands.Add(new("select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name like $1")
-            { Parameters = { new() { Value = $"{RatingProjection.Name}:%" } } });
+        batch.BatchCommands.Add(new(RatingProjection.PositionSql));
         batch.BatchCommands.Add(new("""
             select grant_id, kind, priority, effective_at, expires_at, granted, granted - drawn - expired - voided
             from ledger.credit_grants where customer_id = $1 and status = 'active'

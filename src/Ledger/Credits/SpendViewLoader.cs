@@ -57,7 +57,7 @@ public sealed class SpendViewLoader(SpendView view, NpgsqlDataSource db, IDocume
             batch.BatchCommands.Add(new("select customer_id from ledger.credit_accounts where updated_seq > $1") { Parameters = { new() { Value = _seen } } });
             batch.BatchCommands.Add(new($"""
                 select distinct stream_id from ledger.mt_events where seq_id > $1 and type = any($2)
-                  and seq_id <= (select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name like '{RatingProjection.Name}:%')
+                  and seq_id <= ({RatingProjection.PositionSql})
                 """) { Parameters = { new() { Value = _seen }, new() { Value = TermsEvents } } });
             long position;
             var changed = new HashSet<string>();
@@ -124,8 +124,7 @@ public sealed class SpendViewLoader(SpendView view, NpgsqlDataSource db, IDocume
     }
 
     private static NpgsqlBatchCommand PositionCommand() =>
-        new("select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name like $1")
-            { Parameters = { new() { Value = $"{RatingProjection.Name}:%" } } };
+        new(RatingProjection.PositionSql);
 
     private static async Task<long> PositionAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {

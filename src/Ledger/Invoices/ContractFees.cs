@@ -31,7 +31,7 @@ public static class ContractFees
                 lines.Add(new InvoiceLineView("fee",
                     $"Subscription fee ({fee.Timing.ToString().ToLowerInvariant()}), {Day.Format(span.Start)} – {Day.Format(span.End)}" +
                     (span == fullPeriod ? "" : $", {Percent(Proration.Fraction(span, fullPeriod))} of the period"),
-                    null, null, null, null, fee.Amount.ToString(), Fixed(parts[i]), exact.ToExactString(), new InvoicePeriod(span.Start, span.End)));
+                    null, null, null, null, fee.Amount.ToString(), parts[i].ToMinorUnitsString(), exact.ToExactString(), new InvoicePeriod(span.Start, span.End)));
             }
         }
         return lines;
@@ -52,8 +52,6 @@ public static class ContractFees
         }
         if (run.Count > 0) yield return run;
     }
-
-    private static string Fixed(Money m) => m.Amount.ToString("F" + Currency.MinorUnits(m.Currency), System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Percent(decimal fraction) =>
         Math.Round(fraction * 100m, 2, MidpointRounding.AwayFromZero).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + " %";

@@ -23,8 +23,7 @@ public static class DraftQuery
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await using var batch = new NpgsqlBatch(conn, tx);
         object[] window = [customerId, period.Start.ToDateTimeOffset(), period.End.ToDateTimeOffset()];
-        batch.BatchCommands.Add(new("select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name like $1")
-            { Parameters = { new() { Value = $"{RatingProjection.Name}:%" } } });
+        batch.BatchCommands.Add(new(RatingProjection.PositionSql));
         batch.BatchCommands.Add(Command("""
             select r.dimensions->>'model', r.dimensions->>'mode', l.line->>'meter',
                    sum((l.line->>'quantity')::numeric), sum((l.line->>'amount')::numeric), count(distinct r.seq)

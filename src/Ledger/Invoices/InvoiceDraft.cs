@@ -36,17 +36,16 @@ public static class InvoiceDraft
         if (creditsLine is not null) lines.Add(creditsLine);
         var credits = creditsLine is null ? 0m : decimal.Parse(creditsLine.Amount, CultureInfo.InvariantCulture);
         var exact = fees.Sum(l => decimal.Parse(l.Unrounded, CultureInfo.InvariantCulture)) + f.Usage.Sum(u => u.Amount) - f.CreditsApplied;
-        string M(decimal amount) => new Money(amount, currency).RoundToMinorUnits().Amount.ToString("F" + Currency.MinorUnits(currency), CultureInfo.InvariantCulture);
+        string M(decimal amount) => new Money(amount, currency).ToMinorUnitsString();
         return new InvoiceView("upcoming", null, customerId, currency, new InvoicePeriod(period.Start, period.End), "draft", lines,
             M(subtotal), M(credits), M(subtotal + credits), new Money(exact, currency).ToExactString(), new InvoiceWaiting(f.Unpriced, f.Unassigned), limitations, f.AsOf);
     }
 
     private static InvoiceLineView Line(string kind, string description, string? model, string? mode, string? meter, decimal? quantity, decimal exact, string currency)
     {
-        var rounded = new Money(exact, currency).RoundToMinorUnits();
         return new InvoiceLineView(kind, description, model, mode, meter, quantity is { } q ? Text(q) : null,
             quantity is { } n and not 0 ? Text(Math.Round(exact / n, UnitPriceDecimals, MidpointRounding.AwayFromZero)) : null,
-            rounded.Amount.ToString("F" + Currency.MinorUnits(currency), CultureInfo.InvariantCulture), new Money(exact, currency).ToExactString());
+            new Money(exact, currency).ToMinorUnitsString(), new Money(exact, currency).ToExactString());
     }
 
     private static string Describe(DraftQuery.UsageGroup u) =>

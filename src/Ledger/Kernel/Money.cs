@@ -34,6 +34,10 @@ public readonly record struct Money(decimal Amount, string Currency)
         return decimals >= minor ? text : Amount.ToString("F" + minor, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Rounded once to the currency's minor units and written with exactly that many decimals: an invoice line ("3.24", "-1.00").</summary>
+    public string ToMinorUnitsString() =>
+        RoundToMinorUnits().Amount.ToString("F" + Kernel.Currency.MinorUnits(Currency), CultureInfo.InvariantCulture);
+
     /// <summary>The amount as a decimal string, as the API shows money ("5.50").</summary>
     public override string ToString() => Amount.ToString(CultureInfo.InvariantCulture);
 

@@ -21,6 +21,9 @@ namespace Ledger.Rating;
 public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, BudgetWatch budgets, CreditStore creditStore) : IProjection
 {
     public const string Name = "rating";
+
+    /// <summary>The ledger position rating has reached (its rows and this progress commit together): read it in the snapshot that reads the rows.</summary>
+    public const string PositionSql = $"select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name like '{Name}:%'";
     private readonly Rater _rater = new();
 
     public static void Configure(JasperFx.Events.Projections.ProjectionBase projection)

@@ -18,8 +18,7 @@ public static class UsageQuery
         await using var conn = await db.OpenConnectionAsync(ct);
         // One snapshot: the rows and the projection's position were committed together, so read them together.
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        var asOf = await ScalarAsync<long>(conn, tx, "select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name like $1",
-            [$"{RatingProjection.Name}:%"], ct);
+        var asOf = await ScalarAsync<long>(conn, tx, RatingProjection.PositionSql, [], ct);
 
         var byMeter = groupBy.Contains(Meter);
         var keys = new List<string>();
