@@ -79,6 +79,7 @@ public static class LedgerApp
             .AddProjectionWithServices<RatingProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, RatingProjection.Configure)
             .PublishEventsToWolverine(BudgetAlerts.Subscription, BudgetAlerts.Relay)
             .PublishEventsToWolverine(CreditAlerts.Subscription, CreditAlerts.Relay)
+            .PublishEventsToWolverine(Invoices.PeriodClose.Subscription, Invoices.PeriodClose.Relay)
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
         services.AddSingleton<LedgerSchema>();
         services.AddSingleton<RatedUsageStore>();
@@ -93,6 +94,7 @@ public static class LedgerApp
         // Tamper evidence: the hash chain is extended off the append path (docs/audit.md)
         services.AddSingleton<Audit.AuditSigningKey>();
         services.AddHostedService<Audit.Chainer>();
+        Invoices.InvoicesConfiguration.ConfigureServices(services, builder.Configuration);
         RateLimits.AddTo(services, builder.Configuration);
 
         builder.Host.UseWolverine(opts =>
@@ -106,6 +108,7 @@ public static class LedgerApp
             WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
             CreditsConfiguration.ConfigureWolverine(opts, builder.Configuration);
             Credits.HoldExpiry.ConfigureWolverine(opts);
+            Invoices.InvoicesConfiguration.ConfigureWolverine(opts);
         });
         services.AddWolverineHttp();
     }
@@ -137,6 +140,7 @@ public static class LedgerApp
         opts.Events.AddEventType<Contracts.ContractAmended>();
         opts.Events.AddEventType<Contracts.ContractEnded>();
         opts.Schema.For<Contracts.ContractRef>();
+        Invoices.InvoicesConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 

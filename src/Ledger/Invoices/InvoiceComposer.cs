@@ -1,0 +1,50 @@
+using Ledger.Contracts;
+using Ledger.Customers;
+using Ledger.Kernel;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.Invoices;
+
+/// <summary>
+/// An invoice of one customer period, composed inside the caller's repeatable-read transaction: the
+/// contract's fee lines per segment, the usage and adjustments the period bills (<see cref="BillingQuery"/>),
+/// and the minimum-commitment true-up. The upcoming draft and the issued invoice are composed alike.
+/// </summary>
+public static class InvoiceComposer
+{
+    public sealed record Composed(InvoiceView Invoice, BillingQuery.Figures Figures, bool HasFees);
+
+    public static async Task<Composed> ComposeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Customer customer, CustomerPeriod period,
+        InvoiceDraft.Heading heading, CancellationToken ct)
+    {
+        var figures = await BillingQuery.RunAsync(conn, tx, customer.CustomerId, period.Span, ct);
+        List<InvoiceLineView> fees = [];
+        var trueUp = 0m;
+        if (period.Contract is { } contract)
+        {
+            var full = contract.Cycle.FullPeriodOf(contract.StartsAt, period.Span.Start, BillingPeriods.Zone(contract.TimeZone));
+            fees = ContractFees.Lines(contract, period.Span, full, customer.Currency);
+            trueUp = CommitmentTrueUp(contract, period.Span, full, figures);
+        }
+        var invoice = InvoiceDraft.Build(heading, figures, fees, trueUp, Limitations(period));
+        return new Composed(invoice, figures, fees.Count > 0);
+    }
+
+    /// <summary>
+    /// The minimum commitment of each segment, prorated like the fee, summed over the period, less the
+    /// period's usage net of the allowance used; nothing when usage reaches it (docs/invoicing.md#minimum-commitment).
+    /// </summary>
+    public static decimal CommitmentTrueUp(Contract contract, Interval period, Interval fullPeriod, BillingQuery.Figures figures)
+    {
+        var minimum = contract.Segments(period)
+            .Where(s => s.Version.Terms.MinimumCommitment is not null)
+            .Sum(s => Proration.Prorate(s.Version.Terms.MinimumCommitment!.Value, s.Span, fullPeriod).Amount);
+        return Math.Max(0m, minimum - (figures.UsageAmount - figures.AllowanceAmount));
+    }
+
+    private static IReadOnlyList<string> Limitations(CustomerPeriod period) =>
+        period.Contract is { } c && c.Segments(period.Span).Any(s => s.Version.Terms is { Included: not null } or { Overage: not null })
+            ? ["The contract's allowance and overage terms are not applied to rating yet: usage is at price-book rates."]
+            : [];
+}
