@@ -142,9 +142,7 @@ public static class BillingQuery
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var asOf = reader.GetInt64(0);
-        await reader.NextResultAsync(ct); // create
-        await reader.NextResultAsync(ct); // insert
-        await reader.NextResultAsync(ct);
+        await reader.NextResultAsync(ct); // (the create and the insert return no rows: skipped)
         var usage = new List<UsageGroup>();
         while (await reader.ReadAsync(ct))
             usage.Add(new UsageGroup(Text(reader, 0), Text(reader, 1), reader.GetString(2), reader.GetDecimal(3), reader.GetDecimal(4), reader.GetInt64(5)));

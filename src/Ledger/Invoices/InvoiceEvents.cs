@@ -33,7 +33,6 @@ public sealed class IssuedInvoice
     public string Id { get; set; } = "";
     public string CustomerId { get; set; } = "";
     public long Seq { get; set; }
-    public Instant PeriodFrom { get; set; }
     public InvoiceView Invoice { get; set; } = null!;
 }
 

@@ -13,8 +13,8 @@ namespace Ledger.Invoices;
 /// <summary>
 /// Closes a customer's billing period by issuing its invoice, once: the invoice event, the issuer's next
 /// number and the billing record of every usage event it bills commit in one repeatable-read transaction
-/// that composes the invoice from one snapshot. Concurrent closes meet at the issuer's counter and all but
-/// one retry, so numbers are gapless and no event is billed twice (docs/invoicing.md#period-close).
+/// that composes the invoice from one snapshot. Closes of one issuer take turns (an advisory lock taken
+/// before the snapshot), so numbers are gapless and no event is billed twice (docs/invoicing.md#period-close).
 /// </summary>
 public sealed class InvoiceIssuer(IDocumentStore store, NpgsqlDataSource db, IClock clock, IOptions<InvoiceOptions> options)
 {
@@ -56,6 +56,26 @@ public sealed class InvoiceIssuer(IDocumentStore store, NpgsqlDataSource db, ICl
     private async Task<Outcome> IssueAsync(string customerId, CustomerPeriod period, bool skipEmpty, string issuedBy, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
+        // Issues one at a time per issuer: the lock is taken before the transaction's snapshot, so each close sees the ones before it.
+        await using (var lockCmd = new NpgsqlCommand("select pg_advisory_lock(hashtextextended('ledger-invoice-issuer:' || $1, 0))", conn))
+        {
+            lockCmd.Parameters.Add(new NpgsqlParameter { Value = Options.Issuer });
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        }
+        try
+        {
+            return await IssueLockedAsync(conn, customerId, period, skipEmpty, issuedBy, ct);
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand("select pg_advisory_unlock_all()", conn);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<Outcome> IssueLockedAsync(NpgsqlConnection conn, string customerId, CustomerPeriod period, bool skipEmpty, string issuedBy,
+        CancellationToken ct)
+    {
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await using var session = store.LightweightSession(Marten.Services.SessionOptions.ForTransaction(tx));
         var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
@@ -86,7 +106,7 @@ public sealed class InvoiceIssuer(IDocumentStore store, NpgsqlDataSource db, ICl
         var billed = await BillingQuery.RecordBilledAsync(conn, tx, customerId, seq, ct);
         counter.AppendOne(new InvoiceNumberTaken(Options.Issuer, seq, id));
         session.Events.StartStream(InvoiceIssued.StreamKey(id), new InvoiceIssued(composed.Invoice, seq, billed, issuedBy));
-        session.Store(new IssuedInvoice { Id = id, CustomerId = customerId, Seq = seq, PeriodFrom = period.Span.Start, Invoice = composed.Invoice });
+        session.Store(new IssuedInvoice { Id = id, CustomerId = customerId, Seq = seq, Invoice = composed.Invoice });
         await session.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new Issued(composed.Invoice, true);
@@ -111,9 +131,12 @@ public sealed class InvoiceIssuer(IDocumentStore store, NpgsqlDataSource db, ICl
 
     public async Task<InvoiceView?> FindAsync(string customerId, Instant periodFrom, CancellationToken ct)
     {
+        await using var cmd = db.CreateCommand("select invoice_id from ledger.invoices where customer_id = $1 and period_from = $2");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = customerId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = periodFrom.ToDateTimeOffset() });
+        if (await cmd.ExecuteScalarAsync(ct) is not string id) return null;
         await using var session = store.QuerySession();
-        var found = await session.Query<IssuedInvoice>().Where(i => i.CustomerId == customerId && i.PeriodFrom == periodFrom).FirstOrDefaultAsync(ct);
-        return found?.Invoice;
+        return (await session.LoadAsync<IssuedInvoice>(id, ct))?.Invoice;
     }
 
     private async Task<long> HighWaterMarkAsync(CancellationToken ct)
