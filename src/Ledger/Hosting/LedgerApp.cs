@@ -72,15 +72,17 @@ public static class LedgerApp
         services.AddOpenApi(o => OpenApi.Configure(o));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
 
-        services.AddMarten(ConfigureMarten)
+        var marten = services.AddMarten(ConfigureMarten)
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .IntegrateWithWolverine()
             .AddProjectionWithServices<RatingProjection>(ProjectionLifecycle.Async, ServiceLifetime.Singleton, RatingProjection.Configure)
             .PublishEventsToWolverine(BudgetAlerts.Subscription, BudgetAlerts.Relay)
             .PublishEventsToWolverine(CreditAlerts.Subscription, CreditAlerts.Relay)
-            .PublishEventsToWolverine(Invoices.PeriodClose.Subscription, Invoices.PeriodClose.Relay)
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
+        // Periods close on their own unless Ledger:Invoices:AutoClose is false (then only POST …/periods/{period}/close closes them).
+        if (builder.Configuration.GetValue("Ledger:Invoices:AutoClose", true))
+            marten.PublishEventsToWolverine(Invoices.PeriodClose.Subscription, Invoices.PeriodClose.Relay);
         services.AddSingleton<LedgerSchema>();
         services.AddSingleton<RatedUsageStore>();
         services.AddSingleton<RatingTerms>();

@@ -32,14 +32,21 @@ public static class InvoiceComposer
     }
 
     /// <summary>
-    /// The minimum commitment of each segment, prorated like the fee, summed over the period, less the
-    /// period's usage net of the allowance used; nothing when usage reaches it (docs/invoicing.md#minimum-commitment).
+    /// The minimum commitment prorated like the fee (each run of segments under one commitment by the share of the
+    /// period it covers, so a whole period's is the commitment exactly), less the period's usage net of the
+    /// allowance used; nothing when usage reaches it (docs/invoicing.md#minimum-commitment).
     /// </summary>
     public static decimal CommitmentTrueUp(Contract contract, Interval period, Interval fullPeriod, BillingQuery.Figures figures)
     {
-        var minimum = contract.Segments(period)
-            .Where(s => s.Version.Terms.MinimumCommitment is not null)
-            .Sum(s => Proration.Prorate(s.Version.Terms.MinimumCommitment!.Value, s.Span, fullPeriod).Amount);
+        var minimum = 0m;
+        var segments = contract.Segments(period);
+        for (var i = 0; i < segments.Count; i++)
+        {
+            if (segments[i].Version.Terms.MinimumCommitment is not { } commitment) continue;
+            var start = segments[i].Span.Start;
+            while (i + 1 < segments.Count && segments[i + 1].Version.Terms.MinimumCommitment == commitment && segments[i + 1].Span.Start == segments[i].Span.End) i++;
+            minimum += Proration.Prorate(commitment, new Interval(start, segments[i].Span.End), fullPeriod).Amount;
+        }
         return Math.Max(0m, minimum - (figures.UsageAmount - figures.AllowanceAmount));
     }
 

@@ -63,7 +63,6 @@ public static class SchedulePeriodCloseHandler
     public static async Task Handle(SchedulePeriodClose message, IDocumentSession session, IMessageBus bus, IOptions<InvoiceOptions> options,
         CancellationToken ct)
     {
-        if (!options.Value.AutoClose) return;
         var customer = await session.LoadAsync<Customer>(Customer.StreamKey(message.CustomerId), ct);
         if (customer is null) return;
         await PeriodClose.ScheduleAsync(session, bus, message.CustomerId, CustomerPeriods.Of(customer, message.At), options.Value, ct);
