@@ -8,10 +8,10 @@ using static Ledger.Tests.Support.RatingProbes;
 namespace Ledger.Tests.Invoices;
 
 /// <summary>A customer on a flat book (model "m", input at $1.00 per million tokens) whose periods are closed over HTTP.</summary>
-public sealed class InvoiceScenario(LedgerFixture ledger)
+public sealed class InvoiceScenario(LedgerFixture ledger, string? customer = null)
 {
     public RatingScenario Rating { get; } = new(ledger);
-    public string Customer => Rating.Customer;
+    public string Customer => customer ?? Rating.Customer;
 
     public async Task StartAsync(string rate = "1.00")
     {
