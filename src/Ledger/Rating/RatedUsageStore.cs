@@ -139,13 +139,14 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
         var rated = rows.Select(r => r.Outcome as Rated).ToArray();
         ops.QueueSqlCommand("""
             insert into ledger.rated_usage (seq, customer_id, source, event_id, usage_at, recorded_at, status, currency, amount,
-                price_book, price_version, rule_id, override_version, reason, dimensions, lines, uncovered, drawdowns)
+                price_book, price_version, rule_id, override_version, reason, dimensions, lines, uncovered, drawdowns, contract_id, contract_amendment)
             select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[],
-                ?::numeric[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[], ?::numeric[], ?::jsonb[])
+                ?::numeric[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[], ?::numeric[], ?::jsonb[], ?::text[], ?::int[])
             on conflict (seq) do update set status = excluded.status, currency = excluded.currency, amount = excluded.amount,
                 price_book = excluded.price_book, price_version = excluded.price_version, rule_id = excluded.rule_id,
                 override_version = excluded.override_version, reason = excluded.reason, lines = excluded.lines,
-                uncovered = excluded.uncovered, drawdowns = excluded.drawdowns
+                uncovered = excluded.uncovered, drawdowns = excluded.drawdowns,
+                contract_id = excluded.contract_id, contract_amendment = excluded.contract_amendment
             """,
             rows.Select(r => r.Sequence).ToArray(),
             rows.Select(r => r.Usage.CustomerId).ToArray(),
@@ -164,6 +165,8 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
             rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Usage.Dimensions)).ToArray(),
             rows.Select(r => r.LinesJson()).ToArray(),
             rows.Select(r => r.Credit.Uncovered).ToArray(),
-            rows.Select(r => r.Credit.DrawdownsJson()).ToArray());
+            rows.Select(r => r.Credit.DrawdownsJson()).ToArray(),
+            rated.Select(r => r?.ContractId).ToArray(),
+            rated.Select(r => r?.ContractAmendment).ToArray());
     }
 }
