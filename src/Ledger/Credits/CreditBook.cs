@@ -137,11 +137,17 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
     /// </summary>
     private decimal DrawAllowance(UsageCredit usage, Cause cause)
     {
-        var earlier = usage.Drawdowns.Where(d => ContractAllowances.IsAllowance(d.Grant))
-            .GroupBy(d => d.Grant).ToDictionary(g => g.Key, g => g.Sum(d => d.Amount));
+        Dictionary<string, decimal>? earlier = null; // most usage has none: no allocation then
+        foreach (var d in usage.Drawdowns)
+            if (ContractAllowances.IsAllowance(d.Grant)) (earlier ??= [])[d.Grant] = earlier.GetValueOrDefault(d.Grant) + d.Amount;
         var segment = Allowances.SegmentAt(terms.CustomerOf(usage.CustomerId), usage.UsageAt);
         if (segment is not null && segment.Amount.Currency != usage.Currency) segment = null;
         var paid = segment is null ? 0m : Allowances.Draw(usage.CustomerId, segment, usage.Amount);
+        if (earlier is null)
+        {
+            if (paid != 0) usage.Drawdowns.Add(new Drawdown(segment!.GrantId, paid, cause.Sequence));
+            return 0m;
+        }
         foreach (var (grant, net) in earlier)
             if (grant != segment?.GrantId && net != 0) usage.Drawdowns.Add(new Drawdown(grant, -net, cause.Sequence));
         if (segment is not null && paid != earlier.GetValueOrDefault(segment.GrantId))
