@@ -198,6 +198,18 @@ public sealed class when_usage_draws_a_contract_allowance(LedgerFixture ledger)
     }
 
     [Fact]
+    public async Task a_credit_grant_cannot_take_an_allowance_name()
+    {
+        var s = new ContractScenario(ledger);
+        await s.StartAsync();
+
+        var response = await Ledger.Tests.Credits.CreditProbes.GrantAsync(ledger.Client, s.Customer,
+            """{"amount": "5.00", "kind": "purchased", "reference": "allowance:x:2026-04-01T00:00:00Z"}""");
+
+        await LedgerProbes.AssertProblemAsync(response, System.Net.HttpStatusCode.BadRequest, "reference");
+    }
+
+    [Fact]
     public async Task allowance_use_per_segment_is_read_for_invoices_in_one_snapshot()
     {
         var s = await StartAsync(""" "included": {"amount": "30.00"} """);
