@@ -86,16 +86,20 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
     private const long QuarterHourTicks = 15 * NodaConstants.TicksPerMinute;
     private static long Mod(long a, long m) => (a % m + m) % m;
 
-    /// <summary>Adds the batch's changes of rated and uncovered spend to their quarter-hour buckets.</summary>
+    /// <summary>
+    /// Adds the batch's changes of rated and uncovered spend to their quarter-hour buckets. The uncovered part is
+    /// kept without trailing zeros: it goes up and back down as allowances and credits are drawn again, and a
+    /// rebuild, which sees fewer of those steps in between, must store the same digits.
+    /// </summary>
     public static void QueueSpend(IDocumentOperations ops, IReadOnlyDictionary<(string Customer, Instant Bucket), SpendChange> deltas)
     {
         var changed = deltas.Where(d => !d.Value.IsZero).ToList();
         if (changed.Count == 0) return;
         ops.QueueSqlCommand("""
             insert into ledger.rated_spend (customer_id, bucket, amount, uncovered)
-            select * from unnest(?::text[], ?::timestamptz[], ?::numeric[], ?::numeric[])
+            select c, b, a, trim_scale(u) from unnest(?::text[], ?::timestamptz[], ?::numeric[], ?::numeric[]) as t(c, b, a, u)
             on conflict (customer_id, bucket) do update set amount = rated_spend.amount + excluded.amount,
-                uncovered = rated_spend.uncovered + excluded.uncovered
+                uncovered = trim_scale(rated_spend.uncovered + excluded.uncovered)
             """,
             changed.Select(d => d.Key.Customer).ToArray(), changed.Select(d => d.Key.Bucket.ToDateTimeOffset()).ToArray(),
             changed.Select(d => d.Value.Amount).ToArray(), changed.Select(d => d.Value.Uncovered).ToArray());

@@ -13,9 +13,9 @@ namespace Ledger.Tests.Contracts;
 /// Rating under a contract: a customer (UTC) on a book charging $1 per input token of model "m", one contract of
 /// its own, usage at chosen times, and reads of how each usage event was priced and paid (allowance, credits, uncovered).
 /// </summary>
-public sealed class ContractScenario(LedgerFixture ledger)
+public sealed class ContractScenario(LedgerFixture ledger, CreditScenario? credits = null)
 {
-    public CreditScenario Credits { get; } = new(ledger);
+    public CreditScenario Credits { get; } = credits ?? new(ledger);
     public RatingScenario Rating => Credits.Rating;
     public string Customer => Credits.Customer;
     public string ContractId { get; } = $"ctr-{Guid.NewGuid():N}";
