@@ -34,7 +34,7 @@ public static class DraftQuery
         batch.BatchCommands.Add(Command("""
             select coalesce(sum((d.dd->>'amount')::numeric), 0)
             from ledger.rated_usage r cross join lateral jsonb_array_elements(r.drawdowns) as d(dd)
-            where r.customer_id = $1 and r.usage_at >= $2 and r.usage_at < $3 and r.drawdowns is not null
+            where r.customer_id = $1 and r.usage_at >= $2 and r.usage_at < $3 and r.drawdowns is not null and d.dd->>'grant' not like 'allowance:%'
             """, window));
         batch.BatchCommands.Add(Command("""
             select count(*) filter (where status = 'unpriced'), count(*) filter (where status = 'unassigned')

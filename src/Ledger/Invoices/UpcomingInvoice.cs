@@ -38,7 +38,7 @@ public static class UpcomingInvoice
             if (contract.EndsAt is { } end && end < period.End) period = new Interval(period.Start, end);
             fees = ContractFees.Lines(contract, period, full, customer.Currency);
             if (contract.Segments(period).Any(s => s.Version.Terms is { Included: not null } or { Overage: not null } or { MinimumCommitment: not null }))
-                limitations.Add("The contract's allowance, overage terms and minimum commitment are not applied on this draft yet: usage is at price-book rates.");
+                limitations.Add("The contract's allowance and minimum commitment are not on this draft yet: usage is at the contract's rates, before its allowance.");
         }
         var figures = await DraftQuery.RunAsync(db, customerId, period, ct);
         return Results.Json(InvoiceDraft.Build(customerId, customer.Currency, period, figures, fees, limitations));

@@ -195,6 +195,9 @@ public sealed class when_usage_draws_a_contract_allowance(LedgerFixture ledger)
         Assert.Equal(1m, covered.GetProperty("amount").GetProperty("amount").GetDecimal());
         Assert.Equal([(3m, 0m, 0m), (7m, 2m, 0m), (0m, 4m, 0m)], (await s.PaymentsAsync()).Select(Paid));
         Assert.Equal("19.00", (await s.Credits.BalanceAsync()).GetProperty("credits_remaining").GetString());
+        // The draft invoice's credits line is prepaid credit only (2 + 3 + 1), not the allowance.
+        var invoice = await (await ledger.Client.GetAsync($"/v1/customers/{s.Customer}/invoices/upcoming")).JsonAsync();
+        Assert.Equal("-6.00", invoice.GetProperty("credits_applied").GetString());
     }
 
     [Fact]
