@@ -1,3 +1,4 @@
+using Ledger.Contracts;
 using Ledger.Hosting;
 using Ledger.Kernel;
 using Ledger.Rating;
@@ -10,8 +11,8 @@ namespace Ledger.Credits;
 public readonly record struct Cause(long Sequence, Instant At);
 
 /// <summary>
-/// Draws rated usage down from prepaid credits, inside one rating batch and in ledger order (see
-/// docs/credits.md). Holds the accounts of the customers the batch touches, loaded from the
+/// Draws rated usage down from its contract segment's allowance, then from prepaid credits, inside one
+/// rating batch and in ledger order (see docs/credits.md, docs/invoicing.md). Holds the accounts of the customers the batch touches, loaded from the
 /// projection's tables, and the facts (running out, breakage, low balance) found on the way.
 /// </summary>
 public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingTerms terms)
@@ -23,6 +24,9 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
     private readonly Dictionary<(string Source, string Id), HoldState> _settling = new();
     /// <summary>The latest recorded time among the events that changed credit in this batch: when low balances are detected.</summary>
     private Instant _at;
+
+    /// <summary>The contract allowances the batch's usage draws before credits.</summary>
+    public AllowanceBook Allowances { get; } = new();
 
     public Task LoadAsync(IEnumerable<string> customerIds, CancellationToken ct)
     {
@@ -107,20 +111,48 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
 
     /// <summary>
     /// Pays a usage event's new amount (<paramref name="after"/>) given how its previous amount was
-    /// paid (<paramref name="before"/>; null for new usage). Only the difference moves: more is drawn from
-    /// live grants, less is given back (uncovered first, then the latest drawdowns).
+    /// paid (<paramref name="before"/>; null for new usage). First the allowance of its contract segment,
+    /// drawn afresh in ledger order (<see cref="AllowanceBook"/>): the event's allowance drawdowns move to
+    /// what the allowance pays now. Of the rest, only the difference moves: more is drawn from live grants,
+    /// less is given back (uncovered first, then the latest credit drawdowns).
     /// </summary>
     public void Settle(UsageCredit? before, UsageCredit after, Cause cause)
     {
         after.Drawdowns = before is null ? [] : [.. before.Drawdowns];
         after.Uncovered = before?.Uncovered ?? 0m;
-        var delta = after.Amount - (before?.Amount ?? 0m);
+        var allowanceBefore = DrawAllowance(after, cause);
+        var delta = after.Amount - after.Allowance - ((before?.Amount ?? 0m) - allowanceBefore);
         if (delta == 0) return;
         Seen(cause.At);
         var account = _accounts[after.CustomerId];
         account.Changed = true;
         if (delta > 0) Draw(account, after, delta, cause);
         else GiveBack(account, after, -delta, cause);
+    }
+
+    /// <summary>
+    /// Pays <paramref name="usage"/> from its segment's allowance as far as it reaches (nothing for a negative amount, another
+    /// currency or usage outside a money allowance), recording the change against its earlier allowance drawdowns; returns
+    /// what allowances paid of it before.
+    /// </summary>
+    private decimal DrawAllowance(UsageCredit usage, Cause cause)
+    {
+        Dictionary<string, decimal>? earlier = null; // most usage has none: no allocation then
+        foreach (var d in usage.Drawdowns)
+            if (ContractAllowances.IsAllowance(d.Grant)) (earlier ??= [])[d.Grant] = earlier.GetValueOrDefault(d.Grant) + d.Amount;
+        var segment = Allowances.SegmentAt(terms.CustomerOf(usage.CustomerId), usage.UsageAt);
+        if (segment is not null && segment.Amount.Currency != usage.Currency) segment = null;
+        var paid = segment is null ? 0m : Allowances.Draw(usage.CustomerId, segment, usage.Amount);
+        if (earlier is null)
+        {
+            if (paid != 0) usage.Drawdowns.Add(new Drawdown(segment!.GrantId, paid, cause.Sequence));
+            return 0m;
+        }
+        foreach (var (grant, net) in earlier)
+            if (grant != segment?.GrantId && net != 0) usage.Drawdowns.Add(new Drawdown(grant, -net, cause.Sequence));
+        if (segment is not null && paid != earlier.GetValueOrDefault(segment.GrantId))
+            usage.Drawdowns.Add(new Drawdown(segment.GrantId, paid - earlier.GetValueOrDefault(segment.GrantId), cause.Sequence));
+        return earlier.Values.Sum();
     }
 
     private void Draw(CreditAccount account, UsageCredit usage, decimal amount, Cause cause)
@@ -152,6 +184,7 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
         for (var i = usage.Drawdowns.Count - 1; i >= 0 && amount > 0; i--)
         {
             var grantId = usage.Drawdowns[i].Grant;
+            if (ContractAllowances.IsAllowance(grantId)) continue; // the allowance part was settled before (DrawAllowance)
             var back = Math.Min(net[grantId], amount);
             if (back <= 0) continue;
             net[grantId] -= back;
@@ -244,6 +277,7 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
             RaisedEvents.QueueAppendOnce(ops, key, fact, when);
         CreditStore.QueueGrants(ops, changed.SelectMany(a => a.Grants).Where(g => g.Changed).ToList());
         CreditStore.QueueHolds(ops, _holds.Values.Where(h => h.Changed).ToList());
+        CreditStore.QueueAllowances(ops, Allowances.Changes());
         CreditStore.QueueAccounts(ops, changed, position);
     }
 

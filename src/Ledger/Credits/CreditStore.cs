@@ -120,6 +120,44 @@ public sealed class CreditStore(NpgsqlDataSource db)
         ops.QueueSqlCommand($"select pg_notify('{Channel}', ?)", position.ToString());
     }
 
+    /// <summary>Reads the stored draws of the given allowance segments into <paramref name="book"/>.</summary>
+    public async Task LoadAllowancesAsync(AllowanceBook book, IReadOnlyCollection<AllowanceKey> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0) return;
+        await using var cmd = db.CreateCommand("""
+            select a.customer_id, a.contract_id, a.segment_start, a.segment_end, a.currency, a.allowance, a.drawn
+            from ledger.contract_allowances a join unnest($1::text[], $2::text[], $3::timestamptz[]) as k(c, k, s)
+              on a.customer_id = k.c and a.contract_id = k.k and a.segment_start = k.s
+            """);
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.CustomerId).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.ContractId).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.SegmentStart.ToDateTimeUtc()).ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            book.Loaded(new AllowanceDraw(reader.GetString(0), new Contracts.AllowanceSegment(reader.GetString(1),
+                    new Interval(Instant.FromDateTimeUtc(reader.GetDateTime(2)), Instant.FromDateTimeUtc(reader.GetDateTime(3))),
+                    new Kernel.Money(reader.GetDecimal(5), reader.GetString(4))), reader.GetDecimal(6)));
+    }
+
+    /// <summary>Forgets the stored draws of the customer's segments from <paramref name="from"/> on (they are counted again).</summary>
+    public static void QueueAllowanceReset(IDocumentOperations ops, string customerId, Instant from) =>
+        ops.QueueSqlCommand("delete from ledger.contract_allowances where customer_id = ? and segment_start >= ?", customerId, from.ToDateTimeOffset());
+
+    public static void QueueAllowances(IDocumentOperations ops, IReadOnlyCollection<AllowanceDraw> draws)
+    {
+        if (draws.Count == 0) return;
+        ops.QueueSqlCommand("""
+            insert into ledger.contract_allowances (customer_id, contract_id, segment_start, segment_end, currency, allowance, drawn)
+            select * from unnest(?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::numeric[], ?::numeric[])
+            on conflict (customer_id, contract_id, segment_start) do update set segment_end = excluded.segment_end,
+                currency = excluded.currency, allowance = excluded.allowance, drawn = excluded.drawn
+            """,
+            draws.Select(d => d.CustomerId).ToArray(), draws.Select(d => d.Segment.ContractId).ToArray(),
+            draws.Select(d => d.Segment.Span.Start.ToDateTimeOffset()).ToArray(), draws.Select(d => d.Segment.Span.End.ToDateTimeOffset()).ToArray(),
+            draws.Select(d => d.Segment.Amount.Currency).ToArray(), draws.Select(d => d.Segment.Amount.Amount).ToArray(),
+            draws.Select(d => d.Drawn).ToArray());
+    }
+
     /// <summary>The holds named, and those of the given customers waiting for their usage to be rated.</summary>
     public async Task<List<HoldState>> LoadHoldsAsync(IReadOnlyCollection<string> holdIds, IReadOnlyCollection<string> settlingOf, CancellationToken ct)
     {

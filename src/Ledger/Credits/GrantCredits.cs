@@ -83,6 +83,8 @@ public static partial class GrantCredits
         if (request.Reference is not { } reference || !Reference().IsMatch(reference))
             return Bad("Invalid reference",
                 "reference is required: 1 to 128 characters without '/' or control characters, such as the invoice or order number. It becomes the grant id.", "reference");
+        if (Contracts.ContractAllowances.IsAllowance(reference))
+            return Bad("Invalid reference", $"reference must not start with \"{Contracts.ContractAllowances.Prefix}\": drawdowns of contract allowances are named so.", "reference");
         var effectiveAt = now;
         if (request.EffectiveAt is not null && !RequestValues.TryInstant(request.EffectiveAt, out effectiveAt))
             return Bad("Invalid effective_at", "effective_at must be an RFC 3339 instant, e.g. 2026-12-01T00:00:00Z (or left out for now).", "effective_at");

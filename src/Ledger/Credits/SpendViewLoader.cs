@@ -16,7 +16,8 @@ namespace Ledger.Credits;
 public sealed class SpendViewLoader(SpendView view, NpgsqlDataSource db, IDocumentStore store, IClock clock)
 {
     /// <summary>The events that change a customer's terms or a price book: their documents are read again.</summary>
-    private static readonly string[] TermsEvents = ["customer_terms_set", "customer_overrides_set", "price_book_version_published"];
+    private static readonly string[] TermsEvents = ["customer_terms_set", "customer_overrides_set", "price_book_version_published",
+        "contract_started", "contract_amended", "contract_ended"];
 
     private readonly SemaphoreSlim _reading = new(1, 1);
     private long _seen = -1;

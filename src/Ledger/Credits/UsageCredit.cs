@@ -6,8 +6,8 @@ namespace Ledger.Credits;
 public sealed record Drawdown(string Grant, decimal Amount, long At);
 
 /// <summary>
-/// How one rated usage event was paid: by the <see cref="Drawdowns"/> of grants, and the rest
-/// <see cref="Uncovered"/> (overage, or a negative balance under the block policy). Always
+/// How one rated usage event was paid: by the <see cref="Drawdowns"/> of its contract segment's allowance and of
+/// credit grants, and the rest <see cref="Uncovered"/> (overage, or a negative balance under the block policy). Always
 /// <see cref="Amount"/> = Σ drawdowns + uncovered.
 /// </summary>
 public sealed class UsageCredit(long sequence, string customerId, Instant usageAt, string? currency, decimal amount)
@@ -19,6 +19,18 @@ public sealed class UsageCredit(long sequence, string customerId, Instant usageA
     public decimal Amount { get; } = amount;
     public decimal Uncovered { get; set; }
     public List<Drawdown> Drawdowns { get; set; } = [];
+
+    /// <summary>What contract allowances pay of it (their net drawdowns); the rest is the credits' to pay.</summary>
+    public decimal Allowance
+    {
+        get
+        {
+            var sum = 0m;
+            foreach (var d in Drawdowns)
+                if (Contracts.ContractAllowances.IsAllowance(d.Grant)) sum += d.Amount;
+            return sum;
+        }
+    }
 
     public UsageCredit Copy() => new(Sequence, CustomerId, UsageAt, Currency, Amount) { Uncovered = Uncovered, Drawdowns = [.. Drawdowns] };
 

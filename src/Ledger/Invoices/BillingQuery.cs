@@ -85,7 +85,7 @@ public static class BillingQuery
     private const string AllowanceLines = """
         select d->>'grant', sum((d->>'amount')::numeric)
         from to_bill t cross join lateral jsonb_array_elements(coalesce(t.drawdowns, '[]'::jsonb)) d
-        where t.first_billing and d->>'grant' like 'allowance:%' group by 1 order by 1
+        where t.first_billing and d->>'grant' like 'allowance:%' group by 1 having sum((d->>'amount')::numeric) <> 0 order by 1
         """;
 
     private const string Credits = "select coalesce(sum(credits), 0) from to_bill where first_billing";

@@ -51,7 +51,7 @@ public static class InvoiceComposer
     }
 
     private static IReadOnlyList<string> Limitations(CustomerPeriod period) =>
-        period.Contract is { } c && c.Segments(period.Span).Any(s => s.Version.Terms is { Included: not null } or { Overage: not null })
-            ? ["The contract's allowance and overage terms are not applied to rating yet: usage is at price-book rates."]
+        period.Contract is { } c && c.Segments(period.Span).Any(s => s.Version.Terms.Included is { Quantities.Count: > 0 })
+            ? ["The contract's included quantities are not applied yet: usage is billed at the contract's rates from the first unit."]
             : [];
 }

@@ -11,8 +11,12 @@ public abstract record RatingOutcome;
 /// <summary>What one meter of an event costs. A formula's amount is split per meter by <see cref="Rater"/> (docs/pricing.md).</summary>
 public sealed record RatedLine(string Meter, decimal Quantity, decimal Amount);
 
-/// <summary>What one usage event costs, exactly which price produced it, and the amount per meter (the lines add up to the amount).</summary>
-public sealed record Rated(Money Amount, string PriceBookId, int Version, string RuleId, int? OverrideVersion, IReadOnlyList<RatedLine> Lines) : RatingOutcome;
+/// <summary>
+/// What one usage event costs, exactly which price produced it (price book version and rule, and the customer's overrides or the
+/// contract version that adjusted it), and the amount per meter (the lines add up to the amount).
+/// </summary>
+public sealed record Rated(Money Amount, string PriceBookId, int Version, string RuleId, int? OverrideVersion, IReadOnlyList<RatedLine> Lines,
+    string? ContractId = null, int? ContractAmendment = null) : RatingOutcome;
 
 /// <summary>Why an event could not be priced (yet): it is kept and priced once a price covers it.</summary>
 public sealed record Unpriced(string Reason) : RatingOutcome;
@@ -22,7 +26,8 @@ public sealed record Unassigned : RatingOutcome;
 
 /// <summary>
 /// Prices one usage event: the customer's price book at the event's business time, the version in
-/// force then, the most specific matching rule, the customer's overrides in force then; the amount is
+/// force then, the most specific matching rule, the customer's overrides in force then (inside a contract:
+/// the overage terms of the contract version in force then, instead); the amount is
 /// the formula or Σ meter × rate (tiered rates count on the billing period's running total), divided
 /// by <c>per</c>. No I/O, no clock, no rounding: amounts keep full precision, invoices round once.
 /// </summary>
@@ -45,8 +50,9 @@ public sealed class Rater
         if (rule is null)
             return new Unpriced($"no rule of price book \"{book.PriceBookId}\" version {version.Version} matches " +
                 (usage.Dimensions.Count == 0 ? "an event without dimensions" : string.Join(", ", usage.Dimensions.Select(d => $"{d.Key}={d.Value}"))));
-        var overrides = customer.OverridesAt(usage.UsageAt);
-        var rates = overrides?.Rates.GetValueOrDefault(rule.Id) is { } replaced
+        // The customer's overrides, or inside a contract the overage terms of its version in force (Customer.NegotiatedAt).
+        var negotiated = customer.NegotiatedAt(usage.UsageAt);
+        var rates = negotiated?.Rates.GetValueOrDefault(rule.Id) is { } replaced
             ? rule.Rates.ToDictionary(r => r.Key, r => replaced.GetValueOrDefault(r.Key, r.Value))
             : rule.Rates;
         try
@@ -54,10 +60,11 @@ public sealed class Rater
             var lines = rule.Formula is null
                 ? BySum(usage, customer, book.PriceBookId, rule, rates, tiers)
                 : ByFormula(usage, version, rule, rates);
-            if (overrides is { DiscountPercent: > 0 } discount)
+            if (negotiated is { DiscountPercent: > 0 } discount)
                 lines = lines.Select(l => l with { Amount = l.Amount * (100m - discount.DiscountPercent) / 100m }).ToList();
             var amount = lines.Sum(l => l.Amount);
-            return new Rated(new Money(amount, version.Currency), version.PriceBookId, version.Version, rule.Id, overrides?.Version, lines);
+            return new Rated(new Money(amount, version.Currency), version.PriceBookId, version.Version, rule.Id, negotiated?.OverrideVersion, lines,
+                negotiated?.ContractId, negotiated?.Amendment);
         }
         catch (FormulaEvaluationException ex)
         {

@@ -86,16 +86,20 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
     private const long QuarterHourTicks = 15 * NodaConstants.TicksPerMinute;
     private static long Mod(long a, long m) => (a % m + m) % m;
 
-    /// <summary>Adds the batch's changes of rated and uncovered spend to their quarter-hour buckets.</summary>
+    /// <summary>
+    /// Adds the batch's changes of rated and uncovered spend to their quarter-hour buckets. The uncovered part is
+    /// kept without trailing zeros: it goes up and back down as allowances and credits are drawn again, and a
+    /// rebuild, which sees fewer of those steps in between, must store the same digits.
+    /// </summary>
     public static void QueueSpend(IDocumentOperations ops, IReadOnlyDictionary<(string Customer, Instant Bucket), SpendChange> deltas)
     {
         var changed = deltas.Where(d => !d.Value.IsZero).ToList();
         if (changed.Count == 0) return;
         ops.QueueSqlCommand("""
             insert into ledger.rated_spend (customer_id, bucket, amount, uncovered)
-            select * from unnest(?::text[], ?::timestamptz[], ?::numeric[], ?::numeric[])
+            select c, b, a, trim_scale(u) from unnest(?::text[], ?::timestamptz[], ?::numeric[], ?::numeric[]) as t(c, b, a, u)
             on conflict (customer_id, bucket) do update set amount = rated_spend.amount + excluded.amount,
-                uncovered = rated_spend.uncovered + excluded.uncovered
+                uncovered = trim_scale(rated_spend.uncovered + excluded.uncovered)
             """,
             changed.Select(d => d.Key.Customer).ToArray(), changed.Select(d => d.Key.Bucket.ToDateTimeOffset()).ToArray(),
             changed.Select(d => d.Value.Amount).ToArray(), changed.Select(d => d.Value.Uncovered).ToArray());
@@ -139,13 +143,14 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
         var rated = rows.Select(r => r.Outcome as Rated).ToArray();
         ops.QueueSqlCommand("""
             insert into ledger.rated_usage (seq, customer_id, source, event_id, usage_at, recorded_at, status, currency, amount,
-                price_book, price_version, rule_id, override_version, reason, dimensions, lines, uncovered, drawdowns)
+                price_book, price_version, rule_id, override_version, reason, dimensions, lines, uncovered, drawdowns, contract_id, contract_amendment)
             select * from unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[],
-                ?::numeric[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[], ?::numeric[], ?::jsonb[])
+                ?::numeric[], ?::text[], ?::int[], ?::text[], ?::int[], ?::text[], ?::jsonb[], ?::jsonb[], ?::numeric[], ?::jsonb[], ?::text[], ?::int[])
             on conflict (seq) do update set status = excluded.status, currency = excluded.currency, amount = excluded.amount,
                 price_book = excluded.price_book, price_version = excluded.price_version, rule_id = excluded.rule_id,
                 override_version = excluded.override_version, reason = excluded.reason, lines = excluded.lines,
-                uncovered = excluded.uncovered, drawdowns = excluded.drawdowns
+                uncovered = excluded.uncovered, drawdowns = excluded.drawdowns,
+                contract_id = excluded.contract_id, contract_amendment = excluded.contract_amendment
             """,
             rows.Select(r => r.Sequence).ToArray(),
             rows.Select(r => r.Usage.CustomerId).ToArray(),
@@ -164,6 +169,8 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
             rows.Select(r => System.Text.Json.JsonSerializer.Serialize(r.Usage.Dimensions)).ToArray(),
             rows.Select(r => r.LinesJson()).ToArray(),
             rows.Select(r => r.Credit.Uncovered).ToArray(),
-            rows.Select(r => r.Credit.DrawdownsJson()).ToArray());
+            rows.Select(r => r.Credit.DrawdownsJson()).ToArray(),
+            rated.Select(r => r?.ContractId).ToArray(),
+            rated.Select(r => r?.ContractAmendment).ToArray());
     }
 }

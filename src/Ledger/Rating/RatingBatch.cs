@@ -38,6 +38,9 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         await credits.LoadAsync(usage.Select(u => u.CustomerId), ct);
         var holds = events.Select(e => e.Data switch { HoldSettled s => s.HoldId, HoldEnded h => h.HoldId, _ => null }).OfType<string>().ToHashSet();
         await credits.LoadHoldsAsync(holds, usage.Select(u => u.CustomerId).ToHashSet(), ct);
+        var allowances = usage.Select(u => (u.CustomerId, Segment: credits.Allowances.SegmentAt(terms.CustomerOf(u.CustomerId), u.UsageAt)))
+            .Where(x => x.Segment is not null).Select(x => new AllowanceKey(x.CustomerId, x.Segment!.ContractId, x.Segment.Span.Start)).Distinct();
+        await creditStore.LoadAllowancesAsync(credits.Allowances, credits.Allowances.ToLoad(allowances).ToList(), ct);
         // A tier published within this batch starts its totals at zero: no usage was counted under it before.
         if (!terms.AnyTiers) return;
         var periods = usage
@@ -78,6 +81,9 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     /// <summary>
     /// Rates the customer's usage again from the start of the billing period containing
     /// <paramref name="from"/> (all of it when null), in ledger order, with its tier totals counted afresh.
+    /// A contract segment's allowance is drawn by its usage in ledger order, so the allowances are counted
+    /// afresh too, from the start of the contract period that rating starts in: usage from there up to the
+    /// rating start keeps its amount and is paid again (<see cref="Redraw"/>).
     /// </summary>
     public async Task RerateAsync(string customerId, Instant? from, Cause cause, CancellationToken ct)
     {
@@ -85,14 +91,40 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         if (customer is null) return;
         await credits.LoadAsync([customerId], ct);
         var start = from is { } at ? BillingPeriods.MonthOf(at, BillingPeriods.Zone(customer.TimeZone)).Start : Beginning;
-        var earlier = await store.LoadForReratingAsync(customerId, start, ct);
+        var redrawFrom = customer.ContractAt(start)?.PeriodOf(start).Start ?? start;
+        var earlier = await store.LoadForReratingAsync(customerId, redrawFrom, ct);
         foreach (var (_, _, stored) in earlier) _stored.TryAdd(stored.Sequence, stored);
-        var pending = _rows.Values.Where(r => r.Usage.CustomerId == customerId && r.Usage.UsageAt >= start).Select(r => (r.Sequence, r.Usage));
+        var pending = _rows.Values.Where(r => r.Usage.CustomerId == customerId && r.Usage.UsageAt >= redrawFrom).Select(r => (r.Sequence, r.Usage));
         var usage = earlier.Select(r => (r.Sequence, r.Usage)).Concat(pending).DistinctBy(r => r.Sequence).OrderBy(r => r.Sequence).ToList();
 
         _tiers.Reset(customerId, start);
         RatedUsageStore.QueueTierReset(ops, customerId, start);
-        foreach (var (sequence, recorded) in usage) Rate(sequence, recorded, cause);
+        if (customer.Contracts.Count > 0)
+        {
+            credits.Allowances.Reset(customerId, redrawFrom);
+            CreditStore.QueueAllowanceReset(ops, customerId, redrawFrom);
+        }
+        foreach (var (sequence, recorded) in usage)
+            if (recorded.UsageAt >= start) Rate(sequence, recorded, cause);
+            else Redraw(sequence, cause);
+    }
+
+    /// <summary>Pays a usage event again at its current amount (its contract segment's allowance is being counted afresh).</summary>
+    private void Redraw(long sequence, Cause cause)
+    {
+        if (_rows.TryGetValue(sequence, out var row))
+        {
+            _rows[sequence] = row with { Credit = Again(row.Credit) };
+            return;
+        }
+        _repaid[sequence] = Again(_repaid.GetValueOrDefault(sequence) ?? _stored[sequence]);
+
+        UsageCredit Again(UsageCredit before)
+        {
+            var after = new UsageCredit(before.Sequence, before.CustomerId, before.UsageAt, before.Currency, before.Amount);
+            credits.Settle(before, after, cause);
+            return after;
+        }
     }
 
     /// <summary>

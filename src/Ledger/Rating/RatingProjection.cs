@@ -1,5 +1,6 @@
 using JasperFx.Events;
 using Ledger.Budgets;
+using Ledger.Contracts;
 using Ledger.Credits;
 using Ledger.Customers;
 using Ledger.Pricing;
@@ -13,8 +14,9 @@ namespace Ledger.Rating;
 /// <summary>
 /// Rates every usage event into <c>ledger.rated_usage</c>, in the async daemon, so ingestion never
 /// waits for pricing. It also watches the terms that decide prices: when a customer appears, a price
-/// book version is published (backdated or not) or overrides change, the usage those terms may price
-/// differently is rated again, from the start of its billing period. So the rows always equal rating
+/// book version is published (backdated or not), overrides change or a contract starts, is amended or
+/// ends, the usage those terms may price (or whose allowance they may share out) differently is rated
+/// again, from the start of its billing period. So the rows always equal rating
 /// every event under the terms finally in force. The terms are those of the log at each event's
 /// position (<see cref="RatingTerms"/>), so a rebuild from the log repeats every step exactly.
 /// </summary>
@@ -33,6 +35,9 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
         projection.IncludeType<CustomerTermsSet>();
         projection.IncludeType<CustomerOverridesSet>();
         projection.IncludeType<PriceBookVersionPublished>();
+        projection.IncludeType<ContractStarted>();
+        projection.IncludeType<ContractAmended>();
+        projection.IncludeType<ContractEnded>();
         projection.IncludeType<CreditGranted>();
         projection.IncludeType<CreditGrantVoided>();
         projection.IncludeType<CreditGrantExpired>();
@@ -46,6 +51,7 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
         projection.Options.DeleteDataInTableOnTeardown("ledger.credit_grants");
         projection.Options.DeleteDataInTableOnTeardown("ledger.credit_accounts");
         projection.Options.DeleteDataInTableOnTeardown("ledger.credit_holds");
+        projection.Options.DeleteDataInTableOnTeardown("ledger.contract_allowances");
     }
 
     public async Task ApplyAsync(IDocumentOperations ops, IReadOnlyList<IEvent> events, CancellationToken ct)
@@ -76,6 +82,21 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
                     foreach (var customer in await batch.CustomersAffectedByAsync(published.Data, ct))
                         await batch.RerateAsync(customer, published.Data.EffectiveFrom, new Cause(e.Sequence, published.Data.PublishedAt), ct);
                     break;
+                case IEvent<ContractStarted> started:
+                    terms.Apply(started.Data);
+                    await batch.RerateAsync(started.Data.CustomerId, started.Data.StartsAt, new Cause(e.Sequence, started.Data.RecordedAt), ct);
+                    break;
+                case IEvent<ContractAmended> amended:
+                    terms.Apply(amended.Data);
+                    await batch.RerateAsync(amended.Data.CustomerId, PeriodStart(amended.Data.CustomerId, amended.Data.ContractId, amended.Data.EffectiveAt),
+                        new Cause(e.Sequence, amended.Data.RecordedAt), ct);
+                    break;
+                case IEvent<ContractEnded> ended:
+                    // The period the end cuts short is shared out again: from its start (the end itself is outside the contract).
+                    var last = PeriodStart(ended.Data.CustomerId, ended.Data.ContractId, ended.Data.EndsAt - Duration.Epsilon);
+                    terms.Apply(ended.Data);
+                    await batch.RerateAsync(ended.Data.CustomerId, last ?? ended.Data.EndsAt, new Cause(e.Sequence, ended.Data.RecordedAt), ct);
+                    break;
                 case IEvent<CreditGranted> granted:
                     await batch.GrantAsync(granted.Data, new Cause(e.Sequence, granted.Data.GrantedAt), ct);
                     break;
@@ -101,4 +122,13 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
         await budgets.CheckAsync(ops, batch.Rows, terms, spend, ct);
         terms.MovedTo(events[^1].Sequence);
     }
+
+    /// <summary>
+    /// The start of the contract's billing period containing <paramref name="at"/> (its start when <paramref name="at"/> is
+    /// before it): a change there shares the period's allowance out again, so its usage is paid again from there.
+    /// </summary>
+    private Instant? PeriodStart(string customerId, string contractId, Instant at) =>
+        terms.CustomerOf(customerId)?.ContractOf(contractId) is { } contract
+            ? contract.PeriodOf(at < contract.StartsAt ? contract.StartsAt : at).Start
+            : null;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using JasperFx.Events;
+using Ledger.Contracts;
 using Ledger.Customers;
 using Ledger.Pricing;
 using Npgsql;
@@ -7,7 +8,7 @@ using Npgsql;
 namespace Ledger.Rating;
 
 /// <summary>
-/// Customers and price books exactly as the log had them at the rating projection's position, built
+/// Customers (with their contracts) and price books exactly as the log had them at the rating projection's position, built
 /// by applying their events in ledger order — not read from their current snapshots. So rating an
 /// event, re-rating at a change of terms and checking a budget see the same terms live and in a
 /// rebuild, and a rebuild reproduces every intermediate amount, not only the final ones. (Terms are
@@ -21,7 +22,8 @@ public sealed class RatingTerms(NpgsqlDataSource db)
     /// <summary>The last event applied; -1 before the first load.</summary>
     public long Position { get; private set; } = -1;
 
-    public static readonly Type[] EventTypes = [typeof(CustomerTermsSet), typeof(CustomerOverridesSet), typeof(PriceBookVersionPublished)];
+    public static readonly Type[] EventTypes = [typeof(CustomerTermsSet), typeof(CustomerOverridesSet), typeof(PriceBookVersionPublished),
+        typeof(ContractStarted), typeof(ContractAmended), typeof(ContractEnded)];
 
     public Customer? CustomerOf(string customerId) => _customers.GetValueOrDefault(customerId);
 
@@ -60,6 +62,9 @@ public sealed class RatingTerms(NpgsqlDataSource db)
             case CustomerTermsSet t when _customers.TryGetValue(t.CustomerId, out var customer): customer.Apply(t); break;
             case CustomerTermsSet t: _customers[t.CustomerId] = Customer.Create(t); break;
             case CustomerOverridesSet o: _customers.GetValueOrDefault(o.CustomerId)?.Apply(o); break;
+            case ContractStarted c: _customers.GetValueOrDefault(c.CustomerId)?.Apply(c); break;
+            case ContractAmended c: _customers.GetValueOrDefault(c.CustomerId)?.Apply(c); break;
+            case ContractEnded c: _customers.GetValueOrDefault(c.CustomerId)?.Apply(c); break;
             case PriceBookVersionPublished p when _books.TryGetValue(p.PriceBookId, out var book): book.Apply(p); break;
             case PriceBookVersionPublished p: _books[p.PriceBookId] = PriceBook.Create(p); break;
         }
