@@ -20,10 +20,15 @@ public sealed record InvoiceLineView(string Kind, string Description, string? Mo
 /// <summary>Usage in the period that is on no line yet: no price covers it, or its customer did not exist when it was rated.</summary>
 public sealed record InvoiceWaiting(long Unpriced, long Unassigned);
 
-/// <summary>An invoice as the API shows it: the upcoming one (status draft, no number) or an issued one.</summary>
+/// <summary>
+/// An invoice as the API shows it: the upcoming one (status draft, no number) or an issued one. Under an included
+/// allowance, <see cref="AllowanceApplied"/> (the allowance lines) and <see cref="Overage"/> (the period's usage lines
+/// beyond it) summarise the period's usage; both are sums of rounded lines.
+/// </summary>
 public sealed record InvoiceView(string Id, string? Number, string Customer, string Currency, InvoicePeriod Period, string Status,
     IReadOnlyList<InvoiceLineView> Lines, string Subtotal, string CreditsApplied, string Total, string UnroundedTotal,
-    InvoiceWaiting Waiting, IReadOnlyList<string> Limitations, long AsOf, Instant? IssuedAt = null);
+    InvoiceWaiting Waiting, IReadOnlyList<string> Limitations, long AsOf, Instant? IssuedAt = null,
+    string? AllowanceApplied = null, string? Overage = null);
 
 /// <summary>
 /// Builds invoice lines from exact figures with the one rounding rule (docs/invoicing.md): each line is
@@ -62,9 +67,12 @@ public static class InvoiceDraft
         var credits = Sum(lines.Where(l => l.Kind == "credits"), l => l.Amount);
         var subtotal = Sum(lines.Where(l => l.Kind != "credits"), l => l.Amount);
         string M(decimal amount) => new Money(amount, currency).ToMinorUnitsString();
+        var allowance = lines.Where(l => l.Kind == "allowance").ToList();
         return new InvoiceView(h.Id, h.Number, h.CustomerId, currency, new InvoicePeriod(h.Period.Start, h.Period.End), h.Status, lines,
             M(subtotal), M(credits), M(subtotal + credits), new Money(Sum(lines, l => l.Unrounded), currency).ToExactString(),
-            new InvoiceWaiting(f.Unpriced, f.Unassigned), limitations, f.AsOf, h.IssuedAt);
+            new InvoiceWaiting(f.Unpriced, f.Unassigned), limitations, f.AsOf, h.IssuedAt,
+            allowance.Count == 0 ? null : M(Sum(allowance, l => l.Amount)),
+            allowance.Count == 0 ? null : M(Sum(lines.Where(l => l.Kind is "usage" or "allowance"), l => l.Amount)));
     }
 
     private static InvoiceLineView Line(string kind, string description, string? model, string? mode, string? meter, decimal? quantity, decimal exact, string currency)

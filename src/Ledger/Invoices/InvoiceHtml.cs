@@ -51,7 +51,7 @@ public static class InvoiceHtml
         html.Append($"""
             </tbody>
             <tfoot>
-            <tr><td colspan="3">Subtotal</td><td class="n">{M(invoice.Subtotal)}</td></tr>
+            {(invoice.Overage is { } overage ? $"""<tr><td colspan="3">Usage beyond the included allowance (overage)</td><td class="n">{M(overage)}</td></tr>""" + "\n" : "")}<tr><td colspan="3">Subtotal</td><td class="n">{M(invoice.Subtotal)}</td></tr>
             <tr><td colspan="3">Credits applied</td><td class="n">{M(invoice.CreditsApplied)}</td></tr>
             <tr><td colspan="3">Total</td><td class="n">{M(invoice.Total)}</td></tr>
             </tfoot>

@@ -87,7 +87,7 @@ public sealed class issued_invoice_snapshots(LedgerFixture ledger)
         await s.UseAsync("2026-08-23T00:00:00Z", 5_000_000);
         var invoice = await s.IssuedAsync("2026-08-01");
         Assert.Equal([("fee", null, "500.00"), ("usage", "9000000", "8.10"), ("allowance", null, "-5.00")], Lines(invoice));
-        Assert.Equal("503.10", S(invoice, "total"));
+        Assert.Equal(("503.10", "-5.00", "3.10"), (S(invoice, "total"), S(invoice, "allowance_applied"), S(invoice, "overage")));
         await MatchAsync(names, s, invoice);
     }
 
