@@ -32,10 +32,19 @@ public static class GetProofBundle
     private static readonly string UsageType = typeof(UsageRecorded).GetEventTypeName();
     private static readonly JsonSerializerOptions JsonOptions = NewJsonOptions();
 
-    private const string InWindow = """
+    /// <summary>Which of a customer's usage events a bundle holds: a SQL condition on <c>e</c> (ledger.mt_events) and its values ($1, $2, …).</summary>
+    public sealed record Selection(string Customer, string Where, object[] Values, string Described);
+
+    private static Selection Window(string customer, Instant from, Instant to) => new(customer, """
         e.type = $1 and e.data ->> 'customerId' = $2
         and (e.data ->> 'usageAt')::timestamptz >= $3 and (e.data ->> 'usageAt')::timestamptz < $4
-        """;
+        """, [UsageType, customer, from.ToDateTimeUtc(), to.ToDateTimeUtc()], $"with usage time in [{InstantPattern.ExtendedIso.Format(from)}, {InstantPattern.ExtendedIso.Format(to)})");
+
+    /// <summary>The usage events an issued invoice billed (for the first time or as an adjustment).</summary>
+    public static Selection Invoiced(string customer, long invoiceSeq) => new(customer, """
+        e.type = $1 and e.data ->> 'customerId' = $2
+        and e.seq_id in (select b.seq from ledger.billed_usage b where b.invoice_seq = $3)
+        """, [UsageType, customer, invoiceSeq], "billed on the invoice");
 
     [WolverineGet("/v1/audit/proofs")]
     [Requires(Scopes.AuditRead, Scopes.FinanceRead)]
@@ -65,16 +74,32 @@ public static class GetProofBundle
             named = id;
         }
 
+        return await StreamAsync(db, Window(customer, from, to), named, (json, _) =>
+        {
+            json.WriteString("from", InstantPattern.ExtendedIso.Format(from));
+            json.WriteString("to", InstantPattern.ExtendedIso.Format(to));
+            return Task.CompletedTask;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Answers the bundle of <paramref name="selection"/> against checkpoint <paramref name="named"/> (or the earliest covering it),
+    /// streamed from one read-only snapshot; <paramref name="header"/> writes the bundle's own fields after customer.
+    /// </summary>
+    public static async Task<IResult> StreamAsync(NpgsqlDataSource db, Selection selection, long? named,
+        Func<Utf8JsonWriter, (NpgsqlConnection, NpgsqlTransaction), Task> header, CancellationToken ct)
+    {
+        var customer = selection.Customer;
         NpgsqlConnection? conn = await db.OpenConnectionAsync(ct);
         NpgsqlTransaction? tx = null;
         try
         {
             tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             await using (var readOnly = new NpgsqlCommand("set transaction read only", conn, tx)) await readOnly.ExecuteNonQueryAsync(ct);
-            var (count, first, last) = await WindowAsync(conn, tx, customer, from, to, ct);
+            var (count, first, last) = await WindowAsync(conn, tx, selection, ct);
             var refused = count switch
             {
-                0 => Problems.NotFound($"Customer \"{customer}\" has no usage events with usage time in [{fromText}, {toText})."),
+                0 => Problems.NotFound($"Customer \"{customer}\" has no usage events {selection.Described}."),
                 > MaxEvents => Problems.BadRequest("Window too large", $"The window holds {count} events of customer \"{customer}\"; " +
                     $"a bundle holds at most {MaxEvents}. Narrow it (an earlier to), and ask for the rest in further bundles.", "to"),
                 _ => null,
@@ -105,7 +130,7 @@ public static class GetProofBundle
             {
                 await using var connection = ownedConn;
                 await using var transaction = ownedTx;
-                await WriteAsync(body, connection, transaction, customer, from, to, first, last, export, ct);
+                await WriteAsync(body, connection, transaction, selection, header, first, last, export, ct);
             }, "application/json");
         }
         finally
@@ -115,8 +140,8 @@ public static class GetProofBundle
         }
     }
 
-    private static async Task WriteAsync(Stream body, NpgsqlConnection conn, NpgsqlTransaction tx, string customer, Instant from, Instant to,
-        long first, long last, CheckpointExport export, CancellationToken ct)
+    private static async Task WriteAsync(Stream body, NpgsqlConnection conn, NpgsqlTransaction tx, Selection selection,
+        Func<Utf8JsonWriter, (NpgsqlConnection, NpgsqlTransaction), Task> header, long first, long last, CheckpointExport export, CancellationToken ct)
     {
         // Through a PipeWriter: the serializer's own flushes then only fill the buffer, and the writes to the body stay asynchronous.
         var pipe = PipeWriter.Create(body);
@@ -128,9 +153,8 @@ public static class GetProofBundle
         }
         json.WriteStartObject();
         json.WriteString("format", ProofCheck.Format);
-        json.WriteString("customer", customer);
-        json.WriteString("from", InstantPattern.ExtendedIso.Format(from));
-        json.WriteString("to", InstantPattern.ExtendedIso.Format(to));
+        json.WriteString("customer", selection.Customer);
+        await header(json, (conn, tx));
         json.WritePropertyName("checkpoint");
         JsonSerializer.Serialize(json, export, JsonOptions);
 
@@ -146,14 +170,15 @@ public static class GetProofBundle
         json.WriteEndObject();
 
         json.WriteStartArray("events");
+        var n = selection.Values.Length;
         await using (var events = new NpgsqlCommand($"""
             select {ChainHash.RowColumns} from ledger.mt_events e
-            where e.seq_id >= $5 and e.seq_id <= $6 and {InWindow}
+            where e.seq_id >= ${n + 1} and e.seq_id <= ${n + 2} and {selection.Where}
             order by e.seq_id
-            """, conn, tx) { Parameters = { new() { Value = UsageType }, new() { Value = customer }, new() { Value = from.ToDateTimeUtc() },
-                new() { Value = to.ToDateTimeUtc() }, new() { Value = first }, new() { Value = last } } })
-        await using (var reader = await events.ExecuteReaderAsync(ct))
+            """, conn, tx))
         {
+            foreach (var value in selection.Values.Append(first).Append(last)) events.Parameters.Add(new NpgsqlParameter { Value = value });
+            await using var reader = await events.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 JsonSerializer.Serialize(json, ChainHash.Read(reader), JsonOptions);
@@ -191,14 +216,13 @@ public static class GetProofBundle
         await pipe.CompleteAsync();
     }
 
-    /// <summary>How many of the customer's events fall in the window, and their first and last sequence.</summary>
-    private static async Task<(long Count, long First, long Last)> WindowAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string customer,
-        Instant from, Instant to, CancellationToken ct)
+    /// <summary>How many events the selection holds, and their first and last sequence.</summary>
+    private static async Task<(long Count, long First, long Last)> WindowAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Selection selection,
+        CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"""
-            select count(*), coalesce(min(e.seq_id), 0), coalesce(max(e.seq_id), 0) from ledger.mt_events e where {InWindow}
-            """, conn, tx) { Parameters = { new() { Value = UsageType }, new() { Value = customer }, new() { Value = from.ToDateTimeUtc() },
-                new() { Value = to.ToDateTimeUtc() } } };
+        await using var cmd = new NpgsqlCommand(
+            $"select count(*), coalesce(min(e.seq_id), 0), coalesce(max(e.seq_id), 0) from ledger.mt_events e where {selection.Where}", conn, tx);
+        foreach (var value in selection.Values) cmd.Parameters.Add(new NpgsqlParameter { Value = value });
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));

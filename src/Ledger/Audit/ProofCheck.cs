@@ -81,6 +81,7 @@ public static class ProofCheck
             return Invalid($"chaining the leaves from start (sequence {startSequence}) gives {ChainHash.Hex(hash)}, not the signed head {head}");
 
         var events = 0;
+        var usage = new Dictionary<long, JsonElement>();
         foreach (var e in bundle.GetProperty("events").EnumerateArray())
         {
             var row = new ChainRow(e.GetProperty("seq").GetInt64(), e.GetProperty("id").GetGuid(), Text(e, "stream_id"),
@@ -93,13 +94,47 @@ public static class ProofCheck
             using var data = JsonDocument.Parse(row.Data);
             if (!data.RootElement.TryGetProperty("customerId", out var owner) || owner.GetString() != customer)
                 return Invalid($"event at sequence {row.Seq} is not customer {customer}'s", row.Seq);
+            usage[row.Seq] = data.RootElement.Clone();
             events++;
+        }
+        var invoiceNote = "";
+        if (bundle.TryGetProperty("invoice", out var invoice))
+        {
+            if (CheckInvoice(invoice, bundle.GetProperty("first_billed"), usage) is { } problem) return problem;
+            invoiceNote = $" Invoice {invoice.GetProperty("number").GetString()}: each usage line's quantity is the sum of the events it billed.";
         }
         return new ProofVerdict(true,
             $"valid: {events} event(s) of customer {customer} are in the ledger's chain up to sequence {sequence}, " +
             $"whose head {head} is signed by key {keyId} (checkpoint {checkpoint.GetProperty("id").GetInt64()}, " +
-            $"created {checkpoint.GetProperty("created_at").GetString()}); compare the key id with the one the operator gave you.");
+            $"created {checkpoint.GetProperty("created_at").GetString()}); compare the key id with the one the operator gave you." + invoiceNote);
     }
+
+    /// <summary>
+    /// Every event the invoice billed for the first time is in the bundle, and each usage line's quantity is the sum of that meter over
+    /// those of them with the line's model and mode: the invoice's quantities come from the signed events and nothing else.
+    /// </summary>
+    private static ProofVerdict? CheckInvoice(JsonElement invoice, JsonElement firstBilled, Dictionary<long, JsonElement> usage)
+    {
+        var billed = new List<JsonElement>();
+        foreach (var seq in firstBilled.EnumerateArray().Select(s => s.GetInt64()))
+        {
+            if (!usage.TryGetValue(seq, out var e)) return Invalid($"the invoice billed the event at sequence {seq}, which the bundle does not hold", seq);
+            billed.Add(e);
+        }
+        foreach (var line in invoice.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("kind").GetString() == "usage"))
+        {
+            var (model, mode, meter) = (Text(line, "model"), Text(line, "mode"), line.GetProperty("meter").GetString()!);
+            var quantity = decimal.Parse(line.GetProperty("quantity").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var sum = billed.Where(e => Dimension(e, "model") == model && Dimension(e, "mode") == mode)
+                .Sum(e => e.GetProperty("meters").TryGetProperty(meter, out var value) ? value.GetDecimal() : 0m);
+            if (sum != quantity)
+                return Invalid($"invoice line \"{line.GetProperty("description").GetString()}\" bills {quantity} {meter}, but the events it billed hold {sum}");
+        }
+        return null;
+    }
+
+    private static string? Dimension(JsonElement usage, string name) =>
+        usage.GetProperty("dimensions").TryGetProperty(name, out var value) ? value.GetString() : null;
 
     private static string? Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetString() : null;

@@ -76,6 +76,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         // customer:read admitted; another customer's invoice is answered 404
         ["GET /v1/invoices/{invoiceId}"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
         ["GET /v1/invoices/{invoiceId}.html"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        // a customer:read key may take its own invoice's proof; another customer's invoice is answered 404
+        ["GET /v1/invoices/{invoiceId}/proof"] = [FinanceRead, AuditRead, CustomerRead, Admin],
         ["GET /v1/audit/verify"] = [AuditRead, Admin],
         ["GET /v1/audit/checkpoints"] = [AuditRead, Admin],
         // an auditor may pin the chain head under the ledger's signature: it changes no fact (docs/audit.md)
