@@ -81,7 +81,7 @@ public sealed class CreditStore(NpgsqlDataSource db)
     {
         if (usage.Count == 0) return;
         ops.QueueSqlCommand("""
-            update ledger.rated_usage r set uncovered = p.uncovered, drawdowns = p.drawdowns
+            update ledger.rated_usage r set uncovered = p.uncovered, drawdowns = p.drawdowns, journal_tick = nextval('ledger.rated_usage_tick')
             from unnest(?::bigint[], ?::numeric[], ?::jsonb[]) as p(seq, uncovered, drawdowns) where r.seq = p.seq
             """,
             usage.Select(u => u.Sequence).ToArray(), usage.Select(u => u.Uncovered).ToArray(), usage.Select(u => u.DrawdownsJson()).ToArray());

@@ -97,6 +97,7 @@ public static class LedgerApp
         services.AddSingleton<Audit.AuditSigningKey>();
         services.AddHostedService<Audit.Chainer>();
         Invoices.InvoicesConfiguration.ConfigureServices(services, builder.Configuration);
+        Revenue.RevenueConfiguration.ConfigureServices(services, builder.Configuration);
         RateLimits.AddTo(services, builder.Configuration);
 
         builder.Host.UseWolverine(opts =>
@@ -143,6 +144,7 @@ public static class LedgerApp
         opts.Events.AddEventType<Contracts.ContractEnded>();
         opts.Schema.For<Contracts.ContractRef>();
         Invoices.InvoicesConfiguration.ConfigureMarten(opts);
+        Revenue.RevenueConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 

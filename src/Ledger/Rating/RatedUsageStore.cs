@@ -150,7 +150,8 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
                 price_book = excluded.price_book, price_version = excluded.price_version, rule_id = excluded.rule_id,
                 override_version = excluded.override_version, reason = excluded.reason, lines = excluded.lines,
                 uncovered = excluded.uncovered, drawdowns = excluded.drawdowns,
-                contract_id = excluded.contract_id, contract_amendment = excluded.contract_amendment
+                contract_id = excluded.contract_id, contract_amendment = excluded.contract_amendment,
+                journal_tick = nextval('ledger.rated_usage_tick')
             """,
             rows.Select(r => r.Sequence).ToArray(),
             rows.Select(r => r.Usage.CustomerId).ToArray(),

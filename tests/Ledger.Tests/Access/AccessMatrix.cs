@@ -85,6 +85,15 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/audit/checkpoints/{id}"] = [AuditRead, Admin],
         // finance answers a customer's billing dispute with it; it holds only that customer's events (docs/audit.md)
         ["GET /v1/audit/proofs"] = [AuditRead, FinanceRead, Admin],
+        // a posting run derives entries from recorded facts and changes none: finance (and billing, which issues invoices) may run it
+        ["POST /v1/journal/post"] = [BillingWrite, FinanceRead, Admin],
+        ["GET /v1/journal/entries"] = [FinanceRead, AuditRead, Admin],
+        ["GET /v1/journal/entries/{id}"] = [FinanceRead, AuditRead, Admin],
+        ["GET /v1/journal/balances"] = [FinanceRead, AuditRead, Admin],
+        ["GET /v1/reports/deferred-revenue"] = [FinanceRead, AuditRead, Admin],
+        ["GET /v1/reports/revenue"] = [FinanceRead, AuditRead, Admin],
+        // finance closes the books (the matrix's period placeholder is not a month: answered 400, nothing closed)
+        ["POST /v1/accounting/periods/{period}/close"] = [FinanceRead, Admin],
     };
 
     [Fact]
@@ -190,6 +199,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("POST", "/v1/contracts/{contractId}/amendments") => new StringContent("""{"effective_at":"2030-02-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST", "/v1/audit/checkpoints") => null,
             ("POST", "/v1/customers/{customerId}/periods/{period}/close") => null,
+            ("POST", "/v1/journal/post") => null,
+            ("POST", "/v1/accounting/periods/{period}/close") => null,
             ("POST", "/v1/contracts/{contractId}/end") => new StringContent("""{"ends_at":"2030-06-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null

@@ -63,6 +63,8 @@ public sealed class LedgerFixture : IAsyncLifetime
             web.UseSetting("Ledger:Credits:SchedulePolling", "00:00:00.5");
             // Tests close periods on demand; the scheduled close is driven explicitly (PeriodCloseSchedule tests).
             web.UseSetting("Ledger:Invoices:AutoClose", "false");
+            // The journal posts when a test asks (POST /v1/journal/post), so its tests see exactly the runs they make.
+            web.UseSetting("Ledger:Journal:PostInterval", "00:00:00");
             web.UseEnvironment("Testing");
             web.ConfigureTestServices(services => services.AddSingleton(clock));
         });
