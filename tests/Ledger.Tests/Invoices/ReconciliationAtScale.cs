@@ -13,7 +13,7 @@ namespace Ledger.Tests.Invoices;
 /// contract amendment, late events for invoiced periods and credit top-ups, closed period by period: every
 /// invoice adds up to the events it bills to the last decimal digit, and every event is billed once.
 /// </summary>
-[Collection(LedgerCollection.Name)]
+[Collection(LedgerAtScaleCollection.Name)]
 public sealed class invoices_reconcile_to_the_event_at_scale(LedgerFixture ledger, Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly int Events = int.TryParse(Environment.GetEnvironmentVariable("LEDGER_RECONCILIATION_EVENTS"), out var n) ? n : 1_000_000;

@@ -118,3 +118,14 @@ public sealed class LedgerCollection : ICollectionFixture<LedgerFixture>
 {
     public const string Name = "ledger";
 }
+
+/// <summary>
+/// Tests that fill a ledger with millions of rows get a ledger and database of their own, and run after the
+/// others, alone: other tests (a rating rebuild, say) then never pay for their rows.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LedgerAtScaleCollection : ICollectionFixture<LedgerFixture>
+{
+    public const string Name = "ledger at scale";
+}
+
