@@ -72,7 +72,7 @@ public static class LedgerApp
         services.AddOpenApi(o => OpenApi.Configure(o));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
 
-        services.AddMarten(ConfigureMarten)
+        var marten = services.AddMarten(ConfigureMarten)
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .IntegrateWithWolverine()
@@ -80,6 +80,9 @@ public static class LedgerApp
             .PublishEventsToWolverine(BudgetAlerts.Subscription, BudgetAlerts.Relay)
             .PublishEventsToWolverine(CreditAlerts.Subscription, CreditAlerts.Relay)
             .AddAsyncDaemon(builder.Configuration.GetValue("Ledger:Projections:Daemon", DaemonMode.Solo));
+        // Periods close on their own unless Ledger:Invoices:AutoClose is false (then only POST …/periods/{period}/close closes them).
+        if (builder.Configuration.GetValue("Ledger:Invoices:AutoClose", true))
+            marten.PublishEventsToWolverine(Invoices.PeriodClose.Subscription, Invoices.PeriodClose.Relay);
         services.AddSingleton<LedgerSchema>();
         services.AddSingleton<RatedUsageStore>();
         services.AddSingleton<RatingTerms>();
@@ -93,6 +96,7 @@ public static class LedgerApp
         // Tamper evidence: the hash chain is extended off the append path (docs/audit.md)
         services.AddSingleton<Audit.AuditSigningKey>();
         services.AddHostedService<Audit.Chainer>();
+        Invoices.InvoicesConfiguration.ConfigureServices(services, builder.Configuration);
         RateLimits.AddTo(services, builder.Configuration);
 
         builder.Host.UseWolverine(opts =>
@@ -106,6 +110,7 @@ public static class LedgerApp
             WebhookConfiguration.ConfigureWolverine(opts, builder.Configuration);
             CreditsConfiguration.ConfigureWolverine(opts, builder.Configuration);
             Credits.HoldExpiry.ConfigureWolverine(opts);
+            Invoices.InvoicesConfiguration.ConfigureWolverine(opts);
         });
         services.AddWolverineHttp();
     }
@@ -137,6 +142,7 @@ public static class LedgerApp
         opts.Events.AddEventType<Contracts.ContractAmended>();
         opts.Events.AddEventType<Contracts.ContractEnded>();
         opts.Schema.For<Contracts.ContractRef>();
+        Invoices.InvoicesConfiguration.ConfigureMarten(opts);
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 

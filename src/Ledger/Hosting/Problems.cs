@@ -44,6 +44,9 @@ public static class Problems
     public static IResult PaymentRequired(string title, string detail, Dictionary<string, object?> figures) =>
         Problem(StatusCodes.Status402PaymentRequired, "insufficient-credits", title, detail, figures);
 
+    public static IResult Unavailable(string title, string detail, int retryAfterSeconds) =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", title, detail, new() { ["retry_after_seconds"] = retryAfterSeconds });
+
     public static IResult Conflict(string title, string detail) =>
         Problem(StatusCodes.Status409Conflict, "conflict", title, detail, []);
 

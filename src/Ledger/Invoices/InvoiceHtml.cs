@@ -37,7 +37,7 @@ public static class InvoiceHtml
             <dl>
               <dt>Customer</dt><dd>{{E(invoice.Customer)}}</dd>
               <dt>Period</dt><dd>{{E(Time.Format(invoice.Period.From))}} – {{E(Time.Format(invoice.Period.To))}}</dd>
-              <dt>Status</dt><dd>{{E(invoice.Status)}}</dd>
+              <dt>Status</dt><dd>{{E(invoice.Status)}}{{(invoice.IssuedAt is { } issued ? $", {E(Time.Format(issued))}" : "")}}</dd>
               <dt>Ledger position</dt><dd>{{invoice.AsOf.ToString(CultureInfo.InvariantCulture)}}</dd>
             </dl>
             <table>

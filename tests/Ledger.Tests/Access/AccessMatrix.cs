@@ -70,6 +70,12 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         // customer:read only for its own customer: its dashboard shows the bill so far
         ["GET /v1/customers/{customerId}/invoices/upcoming"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
         ["GET /v1/customers/{customerId}/invoices/upcoming.html"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        ["POST /v1/customers/{customerId}/periods/{period}/close"] = [BillingWrite, Admin],
+        // customer:read only for its own customer
+        ["GET /v1/customers/{customerId}/invoices"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        // customer:read admitted; another customer's invoice is answered 404
+        ["GET /v1/invoices/{invoiceId}"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
+        ["GET /v1/invoices/{invoiceId}.html"] = [BillingWrite, FinanceRead, AuditRead, CustomerRead, Admin],
         ["GET /v1/audit/verify"] = [AuditRead, Admin],
         ["GET /v1/audit/checkpoints"] = [AuditRead, Admin],
         // an auditor may pin the chain head under the ledger's signature: it changes no fact (docs/audit.md)
@@ -149,6 +155,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             (_, "grantId") => "matrix-grant",
             (_, "holdId") => "matrix-hold",
             (_, "contractId") => "matrix-contract",
+            (_, "invoiceId") => "inv-000000",
+            (_, "period") => "2020-01-01",
             ("/v1/api-keys/{id}", "id") => "0000000000000000",
             (_, "id") => "m1",
             _ => throw new InvalidOperationException($"The matrix has no placeholder for {{{name}}} in {template}: add one.")
@@ -179,6 +187,7 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
             ("POST", "/v1/customers/{customerId}/contracts") => new StringContent("""{"id":"matrix-contract","starts_at":"2030-01-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST", "/v1/contracts/{contractId}/amendments") => new StringContent("""{"effective_at":"2030-02-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST", "/v1/audit/checkpoints") => null,
+            ("POST", "/v1/customers/{customerId}/periods/{period}/close") => null,
             ("POST", "/v1/contracts/{contractId}/end") => new StringContent("""{"ends_at":"2030-06-01T00:00:00Z"}""", Encoding.UTF8, "application/json"),
             ("POST" or "PUT" or "PATCH", _) => throw new InvalidOperationException($"The matrix has no request body for {method} {template}: add one."),
             _ => null

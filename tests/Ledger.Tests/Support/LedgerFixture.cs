@@ -61,6 +61,8 @@ public sealed class LedgerFixture : IAsyncLifetime
             web.UseSetting("Ledger:Webhooks:Timeout", "00:00:01");
             // Scheduled credit expiries and notices run within half a second of their time
             web.UseSetting("Ledger:Credits:SchedulePolling", "00:00:00.5");
+            // Tests close periods on demand; the scheduled close is driven explicitly (PeriodCloseSchedule tests).
+            web.UseSetting("Ledger:Invoices:AutoClose", "false");
             web.UseEnvironment("Testing");
             web.ConfigureTestServices(services => services.AddSingleton(clock));
         });

@@ -1,0 +1,57 @@
+using Ledger.Contracts;
+using Ledger.Customers;
+using Ledger.Kernel;
+using NodaTime;
+using Npgsql;
+
+namespace Ledger.Invoices;
+
+/// <summary>
+/// An invoice of one customer period, composed inside the caller's repeatable-read transaction: the
+/// contract's fee lines per segment, the usage and adjustments the period bills (<see cref="BillingQuery"/>),
+/// and the minimum-commitment true-up. The upcoming draft and the issued invoice are composed alike.
+/// </summary>
+public static class InvoiceComposer
+{
+    public sealed record Composed(InvoiceView Invoice, BillingQuery.Figures Figures, bool HasFees);
+
+    public static async Task<Composed> ComposeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Customer customer, CustomerPeriod period,
+        InvoiceDraft.Heading heading, CancellationToken ct)
+    {
+        var figures = await BillingQuery.RunAsync(conn, tx, customer.CustomerId, period.Span, ct);
+        List<InvoiceLineView> fees = [];
+        var trueUp = 0m;
+        if (period.Contract is { } contract)
+        {
+            var full = contract.Cycle.FullPeriodOf(contract.StartsAt, period.Span.Start, BillingPeriods.Zone(contract.TimeZone));
+            fees = ContractFees.Lines(contract, period.Span, full, customer.Currency);
+            trueUp = CommitmentTrueUp(contract, period.Span, full, figures);
+        }
+        var invoice = InvoiceDraft.Build(heading, figures, fees, trueUp, Limitations(period));
+        return new Composed(invoice, figures, fees.Count > 0);
+    }
+
+    /// <summary>
+    /// The minimum commitment prorated like the fee (each run of segments under one commitment by the share of the
+    /// period it covers, so a whole period's is the commitment exactly), less the period's usage net of the
+    /// allowance used; nothing when usage reaches it (docs/invoicing.md#minimum-commitment).
+    /// </summary>
+    public static decimal CommitmentTrueUp(Contract contract, Interval period, Interval fullPeriod, BillingQuery.Figures figures)
+    {
+        var minimum = 0m;
+        var segments = contract.Segments(period);
+        for (var i = 0; i < segments.Count; i++)
+        {
+            if (segments[i].Version.Terms.MinimumCommitment is not { } commitment) continue;
+            var start = segments[i].Span.Start;
+            while (i + 1 < segments.Count && segments[i + 1].Version.Terms.MinimumCommitment == commitment && segments[i + 1].Span.Start == segments[i].Span.End) i++;
+            minimum += Proration.Prorate(commitment, new Interval(start, segments[i].Span.End), fullPeriod).Amount;
+        }
+        return Math.Max(0m, minimum - (figures.UsageAmount - figures.AllowanceAmount));
+    }
+
+    private static IReadOnlyList<string> Limitations(CustomerPeriod period) =>
+        period.Contract is { } c && c.Segments(period.Span).Any(s => s.Version.Terms.Included is { Quantities.Count: > 0 })
+            ? ["The contract's included quantities are not applied yet: usage is billed at the contract's rates from the first unit."]
+            : [];
+}
