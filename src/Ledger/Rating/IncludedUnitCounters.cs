@@ -42,6 +42,7 @@ public sealed class IncludedUnitCounters
     public IReadOnlyList<IncludedUnits> PoolsAt(Customer? customer, Instant at)
     {
         if (customer is null || customer.Contracts.Count == 0 || customer.ContractAt(at) is not { } contract) return [];
+        if (!contract.Versions.Exists(v => v.Terms.Included is { Amount: null, Quantities.Count: > 0 })) return [];
         if (_segments.TryGetValue(customer.CustomerId, out var cached) && cached.Contract == contract && cached.Versions == contract.Versions.Count
             && cached.EndsAt == contract.EndsAt && cached.Pools.Count > 0 && cached.Pools[0].Span.Contains(at))
             return cached.Pools;
