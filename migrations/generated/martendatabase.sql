@@ -511,6 +511,32 @@ CREATE TABLE IF NOT EXISTS ledger.mt_doc_envelope (
     mt_dotnet_type      varchar                     NULL,
 CONSTRAINT pkey_mt_doc_envelope_id PRIMARY KEY (id)
 );
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_invoicecounter (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_dotnet_type      varchar                     NULL,
+    mt_version          bigint                      NOT NULL DEFAULT 0,
+CONSTRAINT pkey_mt_doc_invoicecounter_id PRIMARY KEY (id)
+);
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_issuedinvoice (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_version          uuid                        NOT NULL DEFAULT (md5(random()::text || clock_timestamp()::text)::uuid),
+    mt_dotnet_type      varchar                     NULL,
+CONSTRAINT pkey_mt_doc_issuedinvoice_id PRIMARY KEY (id)
+);
+
+CREATE INDEX mt_doc_issuedinvoice_idx_customer_id ON ledger.mt_doc_issuedinvoice USING btree ((data ->> 'customerId'));
+CREATE TABLE IF NOT EXISTS ledger.mt_doc_periodclosescheduled (
+    id                  varchar                     NOT NULL,
+    data                jsonb                       NOT NULL,
+    mt_last_modified    timestamp with time zone    NULL DEFAULT (transaction_timestamp()),
+    mt_version          uuid                        NOT NULL DEFAULT (md5(random()::text || clock_timestamp()::text)::uuid),
+    mt_dotnet_type      varchar                     NULL,
+CONSTRAINT pkey_mt_doc_periodclosescheduled_id PRIMARY KEY (id)
+);
 CREATE TABLE IF NOT EXISTS ledger.mt_doc_pricebook (
     id                  varchar                     NOT NULL,
     data                jsonb                       NOT NULL,
