@@ -150,8 +150,12 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     public async Task<IEnumerable<string>> CustomersAffectedByAsync(PriceBookVersionPublished published, CancellationToken ct)
     {
         // Only usage from effective_from on can change price; RerateAsync moves each customer's start back to its period start.
+        // The batch's own rows by the same rule as the stored ones (priced by this book, or unpriced): a customer on another
+        // book is not rated again, which in a rebuild would re-rate a large customer for every book published in its batch.
         var stored = await store.CustomersAffectedByAsync(published.PriceBookId, published.EffectiveFrom, ct);
-        var pending = _rows.Values.Where(r => r.Usage.UsageAt >= published.EffectiveFrom).Select(r => r.Usage.CustomerId);
+        var pending = _rows.Values
+            .Where(r => r.Usage.UsageAt >= published.EffectiveFrom && (r.Outcome is Unpriced || (r.Outcome as Rated)?.PriceBookId == published.PriceBookId))
+            .Select(r => r.Usage.CustomerId);
         return stored.Concat(pending).Distinct().ToList();
     }
 
