@@ -12,6 +12,12 @@ public sealed record AllowanceSegment(string ContractId, Interval Span, Money Am
 }
 
 /// <summary>
+/// Units of a meter (of one model, or of any model when <see cref="Model"/> is null) that the usage of <see cref="Span"/>
+/// gets free: the first <see cref="Quantity"/> units, in ledger order. Units beyond are priced.
+/// </summary>
+public sealed record IncludedUnits(string ContractId, Interval Span, string Meter, string? Model, decimal Quantity);
+
+/// <summary>
 /// Where a contract's included money allowance is, segment by segment: the period's <c>included.amount</c>
 /// prorated to each segment against the full period, consecutive segments with the same allowance split by
 /// largest remainder (the rule of the fee lines, docs/invoicing.md#proration-and-rounding), so the segments'
@@ -54,6 +60,20 @@ public static class ContractAllowances
         foreach (var segment in Of(contract, at))
             if (segment.Span.Contains(at)) return segment;
         return null;
+    }
+
+    /// <summary>
+    /// The included units of the segment containing <paramref name="at"/> (<c>included.quantities</c>): each quantity
+    /// prorated by the segment's fraction of the full period, kept exact (not rounded to whole units).
+    /// </summary>
+    public static IReadOnlyList<IncludedUnits> UnitsAt(Contract contract, Instant at)
+    {
+        if (!contract.Covers(at)) return [];
+        var period = contract.PeriodOf(at);
+        var segment = contract.Segments(period).FirstOrDefault(s => s.Span.Contains(at));
+        if (segment?.Version.Terms.Included is not { Amount: null, Quantities.Count: > 0 } included) return [];
+        var full = contract.Cycle.FullPeriodOf(contract.StartsAt, at, Customers.BillingPeriods.Zone(contract.TimeZone));
+        return included.Quantities.Select(q => new IncludedUnits(contract.ContractId, segment.Span, q.Meter, q.Model, Proration.Share(q.Quantity, segment.Span, full))).ToList();
     }
 
     /// <summary>Consecutive segments that touch and carry the same allowance amount.</summary>

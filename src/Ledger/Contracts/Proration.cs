@@ -26,6 +26,19 @@ public static class Proration
         return whole > 0 ? Nanoseconds(part) / whole : throw new ArgumentException("An empty period has no fractions", nameof(period));
     }
 
+    /// <summary>
+    /// The share of a quantity (included units) that <paramref name="part"/> of <paramref name="period"/> carries, not rounded:
+    /// exact whenever a decimal can hold it (the durations' ratio is reduced first, 60 × 20/30 days is 40, not 40.000…002).
+    /// </summary>
+    public static decimal Share(decimal quantity, Interval part, Interval period)
+    {
+        Fraction(part, period); // the same checks
+        long num = part.Duration.ToInt64Nanoseconds(), den = period.Duration.ToInt64Nanoseconds(), a = num, b = den;
+        while (b != 0) (a, b) = (b, a % b);
+        try { return quantity * (num / a) / (den / a); }
+        catch (OverflowException) { return quantity * ((decimal)(num / a) / (den / a)); }
+    }
+
     /// <summary>The exact, unrounded share of <paramref name="amount"/> that <paramref name="part"/> of <paramref name="period"/> carries.</summary>
     public static Money Prorate(Money amount, Interval part, Interval period) => amount * Fraction(part, period);
 

@@ -39,7 +39,8 @@ public sealed class AllowanceBook
     /// <summary>The money allowance usage of <paramref name="customer"/> at <paramref name="at"/> draws, or null.</summary>
     public AllowanceSegment? SegmentAt(Customer? customer, Instant at)
     {
-        if (customer?.ContractAt(at) is not { } contract) return null;
+        if (customer is null || customer.Contracts.Count == 0 || customer.ContractAt(at) is not { } contract) return null;
+        if (!contract.Versions.Exists(v => v.Terms.Included?.Amount is not null)) return null;
         if (!_periods.TryGetValue(customer.CustomerId, out var cached) || cached.Contract != contract || cached.Versions != contract.Versions.Count
             || cached.EndsAt != contract.EndsAt || !Contains(cached.Segments, at))
         {

@@ -52,6 +52,6 @@ public static class InvoiceComposer
 
     private static IReadOnlyList<string> Limitations(CustomerPeriod period) =>
         period.Contract is { } c && c.Segments(period.Span).Any(s => s.Version.Terms.Included is { Quantities.Count: > 0 })
-            ? ["The contract's included quantities are not applied yet: usage is billed at the contract's rates from the first unit."]
+            ? ["The contract's included quantities are free units in the usage lines: a line's quantity counts them, its amount prices only the units beyond."]
             : [];
 }

@@ -8,8 +8,12 @@ namespace Ledger.Pricing;
 /// <summary>The result of pricing one usage event: <see cref="Rated"/>, <see cref="Unpriced"/> or <see cref="Unassigned"/>.</summary>
 public abstract record RatingOutcome;
 
-/// <summary>What one meter of an event costs. A formula's amount is split per meter by <see cref="Rater"/> (docs/pricing.md).</summary>
-public sealed record RatedLine(string Meter, decimal Quantity, decimal Amount);
+/// <summary>
+/// What one meter of an event costs. A formula's amount is split per meter by <see cref="Rater"/> (docs/pricing.md).
+/// <see cref="Included"/>: how many of <see cref="Quantity"/> a contract included free (not priced); none when null.
+/// </summary>
+public sealed record RatedLine(string Meter, decimal Quantity, decimal Amount,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] decimal? Included = null);
 
 /// <summary>
 /// What one usage event costs, exactly which price produced it (price book version and rule, and the customer's overrides or the
@@ -36,8 +40,10 @@ public sealed class Rater
     private readonly ConcurrentDictionary<(string Book, int Version, string Rule), Formula> _formulas = new();
 
     /// <param name="book">The price book <paramref name="customer"/> has at the event's time (the caller loads it).</param>
-    public RatingOutcome Rate(UsageRecorded usage, Customer? customer, PriceBook? book, TierCounters tiers)
+    /// <param name="free">Units per meter a contract includes free for this event (counted by the caller in ledger order): only the rest is priced.</param>
+    public RatingOutcome Rate(UsageRecorded usage, Customer? customer, PriceBook? book, TierCounters tiers, IReadOnlyDictionary<string, decimal>? free = null)
     {
+        free ??= NoneFree;
         if (customer is null) return new Unassigned();
         var bookId = customer.PriceBookAt(usage.UsageAt);
         if (bookId is null) return new Unpriced("the customer has no price book");
@@ -58,8 +64,8 @@ public sealed class Rater
         try
         {
             var lines = rule.Formula is null
-                ? BySum(usage, customer, book.PriceBookId, rule, rates, tiers)
-                : ByFormula(usage, version, rule, rates);
+                ? BySum(usage, customer, book.PriceBookId, rule, rates, tiers, free)
+                : ByFormula(usage, version, rule, rates, free);
             if (negotiated is { DiscountPercent: > 0 } discount)
                 lines = lines.Select(l => l with { Amount = l.Amount * (100m - discount.DiscountPercent) / 100m }).ToList();
             var amount = lines.Sum(l => l.Amount);
@@ -91,15 +97,20 @@ public sealed class Rater
         return best;
     }
 
-    /// <summary>One line per meter of the event: priced meters at their (flat or tiered) rate, the others at zero.</summary>
+    private static readonly Dictionary<string, decimal> NoneFree = new();
+
+    /// <summary>
+    /// One line per meter of the event: priced meters at their (flat or tiered) rate, the others at zero. Free units are
+    /// the event's first: a tier total counts them, and they take the first of the event's places on the tiers, at no charge.
+    /// </summary>
     private static List<RatedLine> BySum(UsageRecorded usage, Customer customer, string bookId, PriceRule rule,
-        IReadOnlyDictionary<string, decimal> rates, TierCounters tiers)
+        IReadOnlyDictionary<string, decimal> rates, TierCounters tiers, IReadOnlyDictionary<string, decimal> free)
     {
         var amounts = new Dictionary<string, decimal>();
         foreach (var (rateName, rate) in rates)
         {
             var meter = PriceBookValidation.MeterFor(rateName);
-            amounts[meter] = amounts.GetValueOrDefault(meter) + usage.Meters.GetValueOrDefault(meter) * rate / rule.Per;
+            amounts[meter] = amounts.GetValueOrDefault(meter) + (usage.Meters.GetValueOrDefault(meter) - free.GetValueOrDefault(meter)) * rate / rule.Per;
         }
         if (rule.Tiers is { Count: > 0 })
         {
@@ -108,11 +119,12 @@ public sealed class Rater
             {
                 var meter = PriceBookValidation.MeterFor(rateName);
                 var quantity = usage.Meters.GetValueOrDefault(meter);
+                var included = free.GetValueOrDefault(meter);
                 var before = tiers.Take(new TierKey(customer.CustomerId, period.Start, bookId, rule.Id, meter), quantity);
-                amounts[meter] = amounts.GetValueOrDefault(meter) + tiered.Charge(before, quantity) / rule.Per;
+                amounts[meter] = amounts.GetValueOrDefault(meter) + tiered.Charge(before + included, quantity - included) / rule.Per;
             }
         }
-        return LinesFor(usage, amounts);
+        return LinesFor(usage, amounts, free);
     }
 
     /// <summary>
@@ -120,16 +132,18 @@ public sealed class Rater
     /// alone (all other meters zero), and whatever a non-linear formula adds beyond those (a fixed fee,
     /// a minimum) is a line of its own, "other", so the lines always add up to the formula's amount.
     /// </summary>
-    private List<RatedLine> ByFormula(UsageRecorded usage, PriceBookVersionPublished version, PriceRule rule, IReadOnlyDictionary<string, decimal> rates)
+    private List<RatedLine> ByFormula(UsageRecorded usage, PriceBookVersionPublished version, PriceRule rule, IReadOnlyDictionary<string, decimal> rates,
+        IReadOnlyDictionary<string, decimal> free)
     {
         var formula = _formulas.GetOrAdd((version.PriceBookId, version.Version, rule.Id), _ =>
             Formula.Compile(rule.Formula!, v => rule.Rates.ContainsKey(v) || CloudEventReader.IsMeterName(v), "the rule's rates and meters"));
         var values = new decimal[formula.Variables.Count];
         for (var i = 0; i < values.Length; i++)
-            values[i] = rates.TryGetValue(formula.Variables[i], out var rate) ? rate : usage.Meters.GetValueOrDefault(formula.Variables[i]);
+            values[i] = rates.TryGetValue(formula.Variables[i], out var rate) ? rate
+                : usage.Meters.GetValueOrDefault(formula.Variables[i]) - free.GetValueOrDefault(formula.Variables[i]); // the formula prices the units beyond the free ones
         var total = formula.Evaluate(values) / rule.Per;
 
-        var lines = LinesFor(usage, AmountsPerMeter(formula, values, rates, rule.Per));
+        var lines = LinesFor(usage, AmountsPerMeter(formula, values, rates, rule.Per), free);
         var rest = total - lines.Sum(l => l.Amount);
         if (rest != 0) lines.Add(new RatedLine("other", 0, rest));
         return lines;
@@ -157,11 +171,11 @@ public sealed class Rater
         }
     }
 
-    private static List<RatedLine> LinesFor(UsageRecorded usage, Dictionary<string, decimal> amounts)
+    private static List<RatedLine> LinesFor(UsageRecorded usage, Dictionary<string, decimal> amounts, IReadOnlyDictionary<string, decimal> free)
     {
         var lines = new List<RatedLine>(usage.Meters.Count + amounts.Count);
         foreach (var (meter, quantity) in usage.Meters)
-            lines.Add(new RatedLine(meter, quantity, amounts.GetValueOrDefault(meter)));
+            lines.Add(new RatedLine(meter, quantity, amounts.GetValueOrDefault(meter), free.TryGetValue(meter, out var included) ? included : null));
         foreach (var (meter, amount) in amounts)
             if (!usage.Meters.ContainsKey(meter) && amount != 0) lines.Add(new RatedLine(meter, 0, amount));
         return lines;

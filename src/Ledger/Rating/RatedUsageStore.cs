@@ -80,6 +80,45 @@ public sealed class RatedUsageStore(NpgsqlDataSource db)
             totals.Select(t => t.Key.Meter).ToArray(), totals.Select(t => t.Total).ToArray());
     }
 
+    /// <summary>Reads the stored counts of the given pools of included units into <paramref name="counters"/>.</summary>
+    public async Task LoadIncludedUnitsAsync(IncludedUnitCounters counters, IReadOnlyCollection<IncludedKey> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0) return;
+        await using var cmd = db.CreateCommand("""
+            select u.customer_id, u.contract_id, u.segment_start, u.segment_end, u.meter, u.model, u.included, u.used
+            from ledger.contract_included_units u join unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[]) as k(c, k, s, m, o)
+              on u.customer_id = k.c and u.contract_id = k.k and u.segment_start = k.s and u.meter = k.m and u.model = k.o
+            """);
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.CustomerId).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.ContractId).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.SegmentStart.ToDateTimeUtc()).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.Meter).ToArray() });
+        cmd.Parameters.Add(new() { Value = keys.Select(k => k.Model).ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            counters.Loaded(new IncludedUse(reader.GetString(0), new Contracts.IncludedUnits(reader.GetString(1),
+                new Interval(Instant.FromDateTimeUtc(reader.GetDateTime(2)), Instant.FromDateTimeUtc(reader.GetDateTime(3))),
+                reader.GetString(4), reader.GetString(5) is { Length: > 0 } model ? model : null, reader.GetDecimal(6)), reader.GetDecimal(7)));
+    }
+
+    public static void QueueIncludedReset(IDocumentOperations ops, string customerId, Instant from) =>
+        ops.QueueSqlCommand("delete from ledger.contract_included_units where customer_id = ? and segment_start >= ?", customerId, from.ToDateTimeOffset());
+
+    public static void QueueIncludedUnits(IDocumentOperations ops, IReadOnlyList<IncludedUse> uses)
+    {
+        if (uses.Count == 0) return;
+        ops.QueueSqlCommand("""
+            insert into ledger.contract_included_units (customer_id, contract_id, segment_start, segment_end, meter, model, included, used)
+            select * from unnest(?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::numeric[], ?::numeric[])
+            on conflict (customer_id, contract_id, segment_start, meter, model) do update set segment_end = excluded.segment_end,
+                included = excluded.included, used = excluded.used
+            """,
+            uses.Select(u => u.CustomerId).ToArray(), uses.Select(u => u.Pool.ContractId).ToArray(),
+            uses.Select(u => u.Pool.Span.Start.ToDateTimeOffset()).ToArray(), uses.Select(u => u.Pool.Span.End.ToDateTimeOffset()).ToArray(),
+            uses.Select(u => u.Pool.Meter).ToArray(), uses.Select(u => u.Pool.Model ?? "").ToArray(),
+            uses.Select(u => u.Pool.Quantity).ToArray(), uses.Select(u => u.Used).ToArray());
+    }
+
     /// <summary>Rated spend starts a bucket every quarter hour (UTC).</summary>
     public static Instant SpendBucket(Instant at) => Instant.FromUnixTimeTicks(at.ToUnixTimeTicks() - Mod(at.ToUnixTimeTicks(), QuarterHourTicks));
 

@@ -22,6 +22,7 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     /// <summary>Stored rows whose payment changed but not their rating (covered by a top-up).</summary>
     private readonly Dictionary<long, UsageCredit> _repaid = new();
     private readonly TierCounters _tiers = new();
+    private readonly IncludedUnitCounters _included = new();
 
     /// <summary>Before any usage the ledger can hold (a re-rating of "everything" starts here).</summary>
     private static readonly Instant Beginning = Instant.FromUtc(1, 1, 1, 0, 0);
@@ -41,6 +42,8 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         var allowances = usage.Select(u => (u.CustomerId, Segment: credits.Allowances.SegmentAt(terms.CustomerOf(u.CustomerId), u.UsageAt)))
             .Where(x => x.Segment is not null).Select(x => new AllowanceKey(x.CustomerId, x.Segment!.ContractId, x.Segment.Span.Start)).Distinct();
         await creditStore.LoadAllowancesAsync(credits.Allowances, credits.Allowances.ToLoad(allowances).ToList(), ct);
+        var included = usage.SelectMany(u => _included.PoolsAt(terms.CustomerOf(u.CustomerId), u.UsageAt).Select(p => IncludedKey.Of(u.CustomerId, p))).Distinct();
+        await store.LoadIncludedUnitsAsync(_included, _included.ToLoad(included), ct);
         // A tier published within this batch starts its totals at zero: no usage was counted under it before.
         if (!terms.AnyTiers) return;
         var periods = usage
@@ -68,7 +71,7 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     {
         var customer = terms.CustomerOf(usage.CustomerId);
         var book = terms.BookOf(customer?.PriceBookAt(usage.UsageAt));
-        var outcome = rater.Rate(usage, customer, book, _tiers);
+        var outcome = rater.Rate(usage, customer, book, _tiers, _included.Take(customer, usage));
         var before = _rows.TryGetValue(sequence, out var earlier) ? earlier.Credit
             : _repaid.Remove(sequence, out var repaid) ? repaid
             : _stored.GetValueOrDefault(sequence);
@@ -103,15 +106,21 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         {
             credits.Allowances.Reset(customerId, redrawFrom);
             CreditStore.QueueAllowanceReset(ops, customerId, redrawFrom);
+            _included.Reset(customerId, redrawFrom);
+            RatedUsageStore.QueueIncludedReset(ops, customerId, redrawFrom);
         }
         foreach (var (sequence, recorded) in usage)
             if (recorded.UsageAt >= start) Rate(sequence, recorded, cause);
-            else Redraw(sequence, cause);
+            else Redraw(sequence, recorded, cause);
     }
 
-    /// <summary>Pays a usage event again at its current amount (its contract segment's allowance is being counted afresh).</summary>
-    private void Redraw(long sequence, Cause cause)
+    /// <summary>
+    /// Pays a usage event again at its current amount (its contract segment's allowance is being counted afresh). It takes
+    /// its included units again too, which gives it the same ones as before: those depend only on the usage before it.
+    /// </summary>
+    private void Redraw(long sequence, UsageRecorded usage, Cause cause)
     {
+        _included.Take(terms.CustomerOf(usage.CustomerId), usage);
         if (_rows.TryGetValue(sequence, out var row))
         {
             _rows[sequence] = row with { Credit = Again(row.Credit) };
@@ -141,8 +150,12 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
     public async Task<IEnumerable<string>> CustomersAffectedByAsync(PriceBookVersionPublished published, CancellationToken ct)
     {
         // Only usage from effective_from on can change price; RerateAsync moves each customer's start back to its period start.
+        // The batch's own rows by the same rule as the stored ones (priced by this book, or unpriced): a customer on another
+        // book is not rated again, which in a rebuild would re-rate a large customer for every book published in its batch.
         var stored = await store.CustomersAffectedByAsync(published.PriceBookId, published.EffectiveFrom, ct);
-        var pending = _rows.Values.Where(r => r.Usage.UsageAt >= published.EffectiveFrom).Select(r => r.Usage.CustomerId);
+        var pending = _rows.Values
+            .Where(r => r.Usage.UsageAt >= published.EffectiveFrom && (r.Outcome is Unpriced || (r.Outcome as Rated)?.PriceBookId == published.PriceBookId))
+            .Select(r => r.Usage.CustomerId);
         return stored.Concat(pending).Distinct().ToList();
     }
 
@@ -222,6 +235,7 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         CreditStore.QueuePayments(ops, _repaid.Values);
         RatedUsageStore.QueueSpend(ops, spend);
         RatedUsageStore.QueueTierTotals(ops, _tiers.TakeChanges());
+        RatedUsageStore.QueueIncludedUnits(ops, _included.Changes());
         await credits.QueueAsync(ops, position, ct);
     }
 }

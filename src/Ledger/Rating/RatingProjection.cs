@@ -52,6 +52,7 @@ public sealed class RatingProjection(RatedUsageStore store, RatingTerms terms, B
         projection.Options.DeleteDataInTableOnTeardown("ledger.credit_accounts");
         projection.Options.DeleteDataInTableOnTeardown("ledger.credit_holds");
         projection.Options.DeleteDataInTableOnTeardown("ledger.contract_allowances");
+        projection.Options.DeleteDataInTableOnTeardown("ledger.contract_included_units");
     }
 
     public async Task ApplyAsync(IDocumentOperations ops, IReadOnlyList<IEvent> events, CancellationToken ct)

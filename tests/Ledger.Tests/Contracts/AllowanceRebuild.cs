@@ -3,7 +3,10 @@ using Ledger.Tests.Support;
 
 namespace Ledger.Tests.Contracts;
 
-/// <summary>Allowance drawdowns are a projection of the log like credit drawdowns: a rebuild gives each one back to the last digit.</summary>
+/// <summary>
+/// Allowance drawdowns and included units are a projection of the log like credit drawdowns: a rebuild gives each one back
+/// to the last digit.
+/// </summary>
 [Collection(LedgerCollection.Name)]
 public sealed class when_rating_under_contracts_is_rebuilt(LedgerFixture ledger)
 {
@@ -29,7 +32,15 @@ public sealed class when_rating_under_contracts_is_rebuilt(LedgerFixture ledger)
         await mid.EndAsync("2026-04-10T00:00:00Z");
         await mid.UseAtAsync("2026-04-12T00:00:00Z", 2);
 
+        // Included units, an amendment recorded later, usage not priced at first.
+        var units = await StartAsync(scenarios, "2026-04-01T00:00:00Z", """ "included": {"quantities": [{"meter": "input_tokens", "quantity": "30"}]} """);
+        await units.UseAtAsync("2026-04-02T00:00:00Z", 20);
+        await units.Rating.SendAsync(RatingScenario.At("2026-04-03T00:00:00Z"), new { model = "x", input_tokens = 7 });
+        await units.UseAtAsync("2026-04-20T00:00:00Z", 50);
+        await units.AmendAsync("2026-04-11T00:00:00Z", """ "included": {"quantities": [{"meter": "input_tokens", "quantity": "45"}]} """);
+
         var before = await SnapshotAsync(scenarios);
+        Assert.Contains(before, r => r.StartsWith("units|"));
         Assert.Contains(before, r => r.Contains("allowance:"));
         Assert.True(before.Count(r => r.StartsWith("allowance|")) >= 4, string.Join("\n", before));
         // so that a rebuild that rewrote nothing cannot pass
@@ -37,6 +48,8 @@ public sealed class when_rating_under_contracts_is_rebuilt(LedgerFixture ledger)
                  {
                      "update ledger.rated_usage set drawdowns = null where customer_id = any($1)",
                      "delete from ledger.contract_allowances where customer_id = any($1)",
+                     "delete from ledger.contract_included_units where customer_id = any($1)",
+                     "update ledger.rated_usage set amount = amount + 1 where customer_id = any($1)",
                  })
         {
             await using var tamper = ledger.Database.CreateCommand(sql);
@@ -64,7 +77,8 @@ public sealed class when_rating_under_contracts_is_rebuilt(LedgerFixture ledger)
         var rows = new List<string>();
         foreach (var sql in new[]
                  {
-                     "select concat_ws('|', 'usage', seq, amount, uncovered, drawdowns::text, contract_id, contract_amendment) from ledger.rated_usage where customer_id = any($1) order by seq",
+                     "select concat_ws('|', 'usage', seq, status, amount, uncovered, drawdowns::text, contract_id, contract_amendment, lines::text) from ledger.rated_usage where customer_id = any($1) order by seq",
+                     "select concat_ws('|', 'units', customer_id, contract_id, segment_start, segment_end, meter, model, included, used) from ledger.contract_included_units where customer_id = any($1) order by customer_id, contract_id, segment_start, meter, model",
                      "select concat_ws('|', 'allowance', customer_id, contract_id, segment_start, segment_end, allowance, drawn) from ledger.contract_allowances where customer_id = any($1) order by customer_id, contract_id, segment_start",
                      "select concat_ws('|', 'grant', customer_id, grant_id, drawn) from ledger.credit_grants where customer_id = any($1) order by customer_id, grant_id",
                  })

@@ -72,6 +72,21 @@ public sealed class when_a_contracts_allowance_is_shared_out
     }
 
     [Fact]
+    public void included_quantities_are_prorated_per_segment_exactly_not_to_whole_units()
+    {
+        ContractTerms Units(string quantity) => new(null, new Allowance(null,
+            [new IncludedQuantity("input_tokens", "gpt-4o", decimal.Parse(quantity, System.Globalization.CultureInfo.InvariantCulture))]), null, null);
+        var c = Contract(Utc(4, 1), (Utc(4, 1), Units("100")), (Utc(4, 11), Units("60")));
+
+        var first = Assert.Single(ContractAllowances.UnitsAt(c, Utc(4, 5)));
+        Assert.Equal(("input_tokens", "gpt-4o", 100m / 3m), (first.Meter, first.Model, first.Quantity));
+        Assert.Equal(40m, Assert.Single(ContractAllowances.UnitsAt(c, Utc(4, 20))).Quantity);   // 60 × 20/30, exactly
+        Assert.Equal(Utc(4, 11), Assert.Single(ContractAllowances.UnitsAt(c, Utc(4, 20))).Span.Start);
+        Assert.Empty(ContractAllowances.UnitsAt(c, Utc(3, 31)));
+        Assert.Empty(ContractAllowances.Of(c, Utc(4, 5)));   // no money allowance
+    }
+
+    [Fact]
     public void grant_ids_name_the_contract_and_the_segment_start_in_utc()
     {
         Assert.Equal("allowance:acme-2027:2027-01-01T00:00:00Z", ContractAllowances.GrantId("acme-2027", Instant.FromUtc(2027, 1, 1, 0, 0)));

@@ -84,6 +84,37 @@ public sealed class ContractScenario(LedgerFixture ledger, CreditScenario? credi
         return rows;
     }
 
+    /// <summary>Each usage event's status, amount and free input tokens (the line's <c>included</c>), in ledger order, once rating has caught up.</summary>
+    public async Task<List<(string Status, decimal Amount, decimal Free)>> InputTokensAsync()
+    {
+        await Credits.BalanceAsync();
+        await using var cmd = ledger.Database.CreateCommand("""
+            select status, coalesce(amount, 0), coalesce((select (l->>'included')::numeric from jsonb_array_elements(lines) l where l->>'meter' = 'input_tokens'), 0)
+            from ledger.rated_usage where customer_id = $1 order by seq
+            """);
+        cmd.Parameters.Add(new() { Value = Customer });
+        var rows = new List<(string, decimal, decimal)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) rows.Add((reader.GetString(0), reader.GetDecimal(1), reader.GetDecimal(2)));
+        return rows;
+    }
+
+    /// <summary>The stored counts of the contract's included units: (segment start, meter, model) → (included, used).</summary>
+    public async Task<Dictionary<(string, string, string), (decimal Included, decimal Used)>> IncludedUnitsAsync()
+    {
+        await Credits.BalanceAsync();
+        await using var cmd = ledger.Database.CreateCommand("""
+            select segment_start, meter, model, included, used from ledger.contract_included_units where customer_id = $1 and contract_id = $2
+            """);
+        cmd.Parameters.Add(new() { Value = Customer });
+        cmd.Parameters.Add(new() { Value = ContractId });
+        var counts = new Dictionary<(string, string, string), (decimal, decimal)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            counts[(NodaTime.Instant.FromDateTimeUtc(reader.GetDateTime(0)).ToString(), reader.GetString(1), reader.GetString(2))] = (reader.GetDecimal(3), reader.GetDecimal(4));
+        return counts;
+    }
+
     /// <summary>The stored allowance draws of the contract: grant id → (allowance, drawn).</summary>
     public async Task<Dictionary<string, (decimal Allowance, decimal Drawn)>> AllowancesAsync()
     {
