@@ -57,7 +57,8 @@ public sealed class InvoiceIssuer(IDocumentStore store, NpgsqlDataSource db, ICl
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         // Issues one at a time per issuer: the lock is taken before the transaction's snapshot, so each close sees the ones before it.
-        await using (var lockCmd = new NpgsqlCommand("select pg_advisory_lock(hashtextextended('ledger-invoice-issuer:' || $1, 0))", conn))
+        await using (var lockCmd = new NpgsqlCommand("select pg_advisory_lock(hashtextextended('ledger-invoice-issuer:' || $1, 0))", conn)
+                         { CommandTimeout = BillingQuery.CloseTimeoutSeconds })
         {
             lockCmd.Parameters.Add(new NpgsqlParameter { Value = Options.Issuer });
             await lockCmd.ExecuteNonQueryAsync(ct);
