@@ -53,8 +53,8 @@ public sealed class CreditScenario(LedgerFixture ledger)
         await session.SaveChangesAsync();
     }
 
-    /// <summary>Sends usage of <paramref name="tokens"/> dollars now.</summary>
-    public Task<string> UseAsync(int tokens) => Rating.SendAsync(DateTimeOffset.UtcNow, new { model = "m", input_tokens = tokens });
+    /// <summary>Sends usage of <paramref name="tokens"/> dollars now (by the ledger's clock).</summary>
+    public Task<string> UseAsync(int tokens) => Rating.SendAsync(CloudEvents.Now(), new { model = "m", input_tokens = tokens });
 
     /// <summary>The balance once rating has reached every event stored so far.</summary>
     public async Task<JsonElement> BalanceAsync()

@@ -120,7 +120,8 @@ public sealed class RatingScenario(LedgerFixture ledger)
     public static async Task RebuildRatingsAsync(LedgerFixture ledger)
     {
         var daemon = ledger.Factory.Services.GetRequiredService<IProjectionCoordinator>().DaemonForMainDatabase();
-        await daemon.RebuildProjectionAsync(RatingProjection.Name, TimeSpan.FromMinutes(3), CancellationToken.None);
+        // Generous: after the million-event reconciliation, a rebuild on two busy cores takes about three minutes.
+        await daemon.RebuildProjectionAsync(RatingProjection.Name, TimeSpan.FromMinutes(10), CancellationToken.None);
         await daemon.StartAgentAsync(RatingProjection.Name, CancellationToken.None);
         var probe = new RatingScenario(ledger);
         await probe.PutCustomerAsync("{}");

@@ -42,6 +42,7 @@ public sealed class LedgerFixture : IAsyncLifetime
         }
         else ConnectionString = configured;
 
+        CloudEvents.Now = () => Clock.GetCurrentInstant().ToDateTimeOffset();
         Factory = CreateFactory(ConnectionString, AdminKey, Clock);
         Client = Factory.CreateClient();
         Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
