@@ -118,11 +118,11 @@ public static class BillingQuery
 
     /// <summary>
     /// The earliest rated, unbilled usage before <paramref name="before"/> that no invoice's period covers: its
-    /// period must be invoiced first. Null when there is none.
+    /// period must be invoiced first. Null when there is none. Rows with no lines are never billed (as in Fill), so they never hold a close up.
     /// </summary>
     private const string EarlierUnbilled = """
         select min(r.usage_at) from ledger.rated_usage r
-        where r.customer_id = $1 and r.usage_at < $2 and r.status = 'rated'
+        where r.customer_id = $1 and r.usage_at < $2 and r.status = 'rated' and r.lines <> '[]'::jsonb
           and not exists (select 1 from ledger.billed_usage b where b.seq = r.seq)
           and not exists (select 1 from ledger.invoices v where v.customer_id = $1 and r.usage_at >= v.period_from and r.usage_at < v.period_to)
         """;

@@ -80,13 +80,17 @@ public static class ClosePeriodsDueHandler
         if (customer is null) return;
         var grace = Duration.FromTimeSpan(options.Value.GraceWindow);
         var period = CustomerPeriods.Of(customer, message.At);
+        var sentBack = new HashSet<Instant>();
         while (period.Span.End + grace <= clock.GetCurrentInstant())
         {
             switch (await issuer.CloseAsync(message.CustomerId, period, skipEmpty: true, "ledger (period close)", ct))
             {
-                case InvoiceIssuer.EarlierFirst earlier:
+                // Close the earlier one first; sent back to the same one twice means closing it did not help: fail (and retry later) rather than spin.
+                case InvoiceIssuer.EarlierFirst earlier when sentBack.Add(earlier.Period.Span.Start):
                     period = earlier.Period;
                     continue;
+                case InvoiceIssuer.EarlierFirst earlier:
+                    throw new InvalidOperationException($"Period {earlier.Period.Name} of customer \"{message.CustomerId}\" holds usage to bill but closing it billed nothing.");
                 case InvoiceIssuer.Refused refused:
                     throw new InvalidOperationException($"Period {period.Name} of customer \"{message.CustomerId}\" could not be closed now; retrying.");
             }
