@@ -30,7 +30,8 @@ public static class GetProofBundle
     public const long MaxLeaves = 1_000_000;
     private const int Page = 10_000;
     private static readonly string UsageType = typeof(UsageRecorded).GetEventTypeName();
-    private static readonly JsonSerializerOptions JsonOptions = NewJsonOptions();
+    /// <summary>The API's JSON (snake_case names, NodaTime): the bundle's content is what the endpoints answer.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = NewJsonOptions();
 
     /// <summary>Which of a customer's usage events a bundle holds: a SQL condition on <c>e</c> (ledger.mt_events) and its values ($1, $2, …).</summary>
     public sealed record Selection(string Customer, string Where, object[] Values, string Described);

@@ -47,5 +47,24 @@ public sealed class Contract
         return bounds.Zip(bounds.Skip(1), (a, b) => new ContractSegment(new Interval(a, b), VersionAt(a))).ToList();
     }
 
+    /// <summary>
+    /// The segments that carry <paramref name="part"/> (not null), in runs of consecutive segments that touch and carry an equal one:
+    /// a part shared over such a run is prorated once and split by largest remainder (docs/invoicing.md#proration-and-rounding).
+    /// </summary>
+    public static IEnumerable<List<ContractSegment>> Runs<T>(IEnumerable<ContractSegment> segments, Func<ContractTerms, T?> part)
+    {
+        var run = new List<ContractSegment>();
+        foreach (var segment in segments.Where(s => part(s.Version.Terms) is not null))
+        {
+            if (run.Count > 0 && (run[^1].Span.End != segment.Span.Start || !Equals(part(run[^1].Version.Terms), part(segment.Version.Terms))))
+            {
+                yield return run;
+                run = [];
+            }
+            run.Add(segment);
+        }
+        if (run.Count > 0) yield return run;
+    }
+
     private static Instant Max(Instant a, Instant b) => a > b ? a : b;
 }

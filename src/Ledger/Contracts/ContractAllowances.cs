@@ -43,9 +43,8 @@ public static class ContractAllowances
         if (!contract.Covers(at)) return [];
         var period = contract.PeriodOf(at);
         var full = contract.Cycle.FullPeriodOf(contract.StartsAt, at, Customers.BillingPeriods.Zone(contract.TimeZone));
-        var segments = contract.Segments(period).Where(s => s.Version.Terms.Included?.Amount is not null).ToList();
-        var allowances = new List<AllowanceSegment>(segments.Count);
-        foreach (var run in Runs(segments))
+        var allowances = new List<AllowanceSegment>();
+        foreach (var run in Contract.Runs(contract.Segments(period), t => t.Included?.Amount))
         {
             var amount = run[0].Version.Terms.Included!.Amount!.Value;
             var parts = Proration.Split(amount, full, run.Select(s => s.Span).ToList());
@@ -74,21 +73,5 @@ public static class ContractAllowances
         if (segment?.Version.Terms.Included is not { Amount: null, Quantities.Count: > 0 } included) return [];
         var full = contract.Cycle.FullPeriodOf(contract.StartsAt, at, Customers.BillingPeriods.Zone(contract.TimeZone));
         return included.Quantities.Select(q => new IncludedUnits(contract.ContractId, segment.Span, q.Meter, q.Model, Proration.Share(q.Quantity, segment.Span, full))).ToList();
-    }
-
-    /// <summary>Consecutive segments that touch and carry the same allowance amount.</summary>
-    private static IEnumerable<List<ContractSegment>> Runs(List<ContractSegment> segments)
-    {
-        var run = new List<ContractSegment>();
-        foreach (var segment in segments)
-        {
-            if (run.Count > 0 && (run[^1].Span.End != segment.Span.Start || run[^1].Version.Terms.Included!.Amount != segment.Version.Terms.Included!.Amount))
-            {
-                yield return run;
-                run = [];
-            }
-            run.Add(segment);
-        }
-        if (run.Count > 0) yield return run;
     }
 }

@@ -18,8 +18,7 @@ public static class ContractFees
     public static List<InvoiceLineView> Lines(Contract contract, Interval period, Interval fullPeriod, string currency)
     {
         var lines = new List<InvoiceLineView>();
-        var segments = contract.Segments(period).Where(s => s.Version.Terms.Fee is not null).ToList();
-        foreach (var run in Runs(segments))
+        foreach (var run in Contract.Runs(contract.Segments(period), t => t.Fee))
         {
             var fee = run[0].Version.Terms.Fee!;
             var spans = run.Select(s => s.Span).ToList();
@@ -35,22 +34,6 @@ public static class ContractFees
             }
         }
         return lines;
-    }
-
-    /// <summary>Consecutive segments that touch and carry the same fee.</summary>
-    private static IEnumerable<List<ContractSegment>> Runs(List<ContractSegment> segments)
-    {
-        var run = new List<ContractSegment>();
-        foreach (var segment in segments)
-        {
-            if (run.Count > 0 && (run[^1].Span.End != segment.Span.Start || run[^1].Version.Terms.Fee != segment.Version.Terms.Fee))
-            {
-                yield return run;
-                run = [];
-            }
-            run.Add(segment);
-        }
-        if (run.Count > 0) yield return run;
     }
 
     private static string Percent(decimal fraction) =>

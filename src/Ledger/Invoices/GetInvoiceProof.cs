@@ -16,8 +16,6 @@ namespace Ledger.Invoices;
 /// </summary>
 public static class GetInvoiceProof
 {
-    private static readonly JsonSerializerOptions JsonOptions = NewJsonOptions();
-
     [WolverineGet("/v1/invoices/{invoiceId}/proof")]
     [Requires(Scopes.AuditRead, Scopes.FinanceRead, CustomerOwned = true)]
     [Tags("Invoices"), EndpointSummary("An issued invoice's proof bundle: its lines, the events behind them, and the hashes tying them to a signed checkpoint")]
@@ -43,7 +41,7 @@ public static class GetInvoiceProof
         return await GetProofBundle.StreamAsync(db, GetProofBundle.Invoiced(issued.CustomerId, issued.Seq), named, async (json, snapshot) =>
         {
             json.WritePropertyName("invoice");
-            JsonSerializer.Serialize(json, issued.Invoice, JsonOptions);
+            JsonSerializer.Serialize(json, issued.Invoice, GetProofBundle.JsonOptions);
             json.WriteStartArray("first_billed");
             foreach (var seq in await FirstBilledAsync(snapshot.Item1, snapshot.Item2, issued.Seq, ct)) json.WriteNumberValue(seq);
             json.WriteEndArray();
@@ -63,12 +61,5 @@ public static class GetInvoiceProof
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) seqs.Add(reader.GetInt64(0));
         return seqs;
-    }
-
-    private static JsonSerializerOptions NewJsonOptions()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        Json.Configure(options);
-        return options;
     }
 }

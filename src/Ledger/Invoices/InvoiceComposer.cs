@@ -38,15 +38,8 @@ public static class InvoiceComposer
     /// </summary>
     public static decimal CommitmentTrueUp(Contract contract, Interval period, Interval fullPeriod, BillingQuery.Figures figures)
     {
-        var minimum = 0m;
-        var segments = contract.Segments(period);
-        for (var i = 0; i < segments.Count; i++)
-        {
-            if (segments[i].Version.Terms.MinimumCommitment is not { } commitment) continue;
-            var start = segments[i].Span.Start;
-            while (i + 1 < segments.Count && segments[i + 1].Version.Terms.MinimumCommitment == commitment && segments[i + 1].Span.Start == segments[i].Span.End) i++;
-            minimum += Proration.Prorate(commitment, new Interval(start, segments[i].Span.End), fullPeriod).Amount;
-        }
+        var minimum = Contract.Runs(contract.Segments(period), t => t.MinimumCommitment)
+            .Sum(run => Proration.Prorate(run[0].Version.Terms.MinimumCommitment!.Value, new Interval(run[0].Span.Start, run[^1].Span.End), fullPeriod).Amount);
         return Math.Max(0m, minimum - (figures.UsageAmount - figures.AllowanceAmount));
     }
 
