@@ -1,4 +1,5 @@
 using Ledger.Contracts;
+using Ledger.Customers;
 using Ledger.Kernel;
 using Marten;
 
