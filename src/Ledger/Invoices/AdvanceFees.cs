@@ -14,22 +14,24 @@ namespace Ledger.Invoices;
 /// </summary>
 public static class AdvanceFees
 {
-    private sealed record Billed(InvoiceView Invoice, InvoiceLineView Line);
+    /// <summary>The advance fee lines of <paramref name="period"/>'s invoice: its own period's settled, then the next period's.</summary>
+    public static async Task<List<InvoiceLineView>> LinesAsync(IQuerySession session, Customer customer, CustomerPeriod period, CancellationToken ct)
+    {
+        var issued = (await session.Query<IssuedInvoice>().Where(i => i.CustomerId == customer.CustomerId).ToListAsync(ct))
+            .OrderBy(i => i.Seq).Select(i => i.Invoice).ToList();
+        var lines = Settle(issued, period, customer.Currency);
+        // The next period's fee, unless an invoice billed some of it already or closed that period (closed out of order): then
+        // the next period's own close settles it.
+        var next = CustomerPeriods.Of(customer, period.Span.End);
+        if (BilledFor(issued, next).Count == 0 && !issued.Any(i => i.Period.From == next.Span.Start))
+            lines.AddRange(ContractFees.Lines(next, FeeTiming.Advance));
+        return lines;
+    }
 
-    public static async Task<List<InvoiceLineView>> SettleAsync(IQuerySession session, CustomerPeriod period, string customerId, string currency,
-        CancellationToken ct)
+    private static List<InvoiceLineView> Settle(IReadOnlyList<InvoiceView> issued, CustomerPeriod period, string currency)
     {
         var due = ContractFees.Lines(period, FeeTiming.Advance);
-        var issued = await session.Query<IssuedInvoice>().Where(i => i.CustomerId == customerId).ToListAsync(ct);
-        var billed = issued.OrderBy(i => i.Seq)
-            .SelectMany(i => i.Invoice.Lines.Where(l => l.Kind == "fee" && l.Timing == ContractFees.Name(FeeTiming.Advance) && l.Segment is { } s &&
-                                                       period.Span.Contains(s.From))
-                .Select(l => new Billed(i.Invoice, l)))
-            .GroupBy(b => b.Line.Segment!)
-            .Select(g => (Segment: g.Key, Amount: g.Sum(b => Parse(b.Line.Amount)), Exact: g.Sum(b => Parse(b.Line.Unrounded)), Last: g.Last().Invoice))
-            .Where(s => s.Amount != 0 || s.Exact != 0)
-            .OrderBy(s => s.Segment.From).ThenBy(s => s.Segment.To)
-            .ToList();
+        var billed = BilledFor(issued, period);
         var now = due.Select(l => (Segment: l.Segment!, Amount: Parse(l.Amount), Exact: Parse(l.Unrounded))).ToList();
         if (billed.Select(b => (b.Segment, b.Amount, b.Exact)).SequenceEqual(now)) return [];
 
@@ -40,6 +42,17 @@ public static class AdvanceFees
         lines.AddRange(due);
         return lines;
     }
+
+    /// <summary>What issued invoices billed in advance for the period, net per segment, with the last invoice that billed each.</summary>
+    private static List<(InvoicePeriod Segment, decimal Amount, decimal Exact, InvoiceView Last)> BilledFor(IReadOnlyList<InvoiceView> issued, CustomerPeriod period) =>
+        issued.SelectMany(i => i.Lines.Where(l => l.Kind == "fee" && l.Timing == ContractFees.Name(FeeTiming.Advance) && l.Segment is { } s &&
+                                                  period.Span.Contains(s.From))
+                .Select(l => (Invoice: i, Line: l)))
+            .GroupBy(b => b.Line.Segment!)
+            .Select(g => (Segment: g.Key, Amount: g.Sum(b => Parse(b.Line.Amount)), Exact: g.Sum(b => Parse(b.Line.Unrounded)), Last: g.Last().Invoice))
+            .Where(s => s.Amount != 0 || s.Exact != 0)
+            .OrderBy(s => s.Segment.From).ThenBy(s => s.Segment.To)
+            .ToList();
 
     private static decimal Parse(string amount) => decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -20,8 +20,7 @@ public static class InvoiceComposer
     {
         var figures = await BillingQuery.RunAsync(conn, tx, customer.CustomerId, period.Span, ct);
         var fees = ContractFees.Lines(period, FeeTiming.Arrears);
-        fees.AddRange(await AdvanceFees.SettleAsync(session, period, customer.CustomerId, customer.Currency, ct));
-        fees.AddRange(ContractFees.Lines(CustomerPeriods.Of(customer, period.Span.End), FeeTiming.Advance));
+        fees.AddRange(await AdvanceFees.LinesAsync(session, customer, period, ct));
         var trueUp = 0m;
         if (period.Contract is { } contract)
         {

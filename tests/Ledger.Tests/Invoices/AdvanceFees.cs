@@ -93,6 +93,17 @@ public sealed class when_fees_are_billed_in_advance(LedgerFixture ledger)
     }
 
     [Fact]
+    public async Task a_first_period_closed_before_the_period_before_it_is_not_billed_again_by_that_close()
+    {
+        var s = await StartAsync("2026-02-01T00:00:00Z");
+        var february = await s.IssuedAsync("2026-02-01");   // February's fee (nothing billed it ahead) and March's
+        Assert.Equal(["2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"], Fees(february).Select(f => f.From));
+
+        var january = await s.IssuedAsync("2026-01-01");
+        Assert.Empty(Fees(january));
+    }
+
+    [Fact]
     public async Task the_draft_shows_the_next_periods_fee_the_close_will_bill()
     {
         var s = await StartAsync("2026-01-01T00:00:00Z");
