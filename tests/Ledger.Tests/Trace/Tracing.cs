@@ -120,6 +120,36 @@ public sealed class when_a_journal_entry_is_traced_to_its_raw_events(LedgerFixtu
     }
 
     [Fact]
+    public async Task every_usage_line_of_an_invoice_ties_to_its_events_credits_and_adjustments_included()
+    {
+        var s = new InvoiceScenario(ledger);
+        await s.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await ledger.Client.GrantAsync(s.Customer, """{"amount":"2.00","kind":"purchased","reference":"pre"}""")).StatusCode);
+        await s.UseAsync("2026-09-10T12:00:00Z", 1_500_000); // 1.50, paid by credit
+        await s.UseAsync("2026-09-11T12:00:00Z", 1_250_000); // 0.50 by credit, 0.75 uncovered
+        await _journal.RatedAsync();
+        await s.IssuedAsync("2026-09-01");
+        await s.UseAsync("2026-09-20T12:00:00Z", 333_333);   // late: an adjustment on October's invoice
+        await s.IssuedAsync("2026-10-01");
+        await _journal.PostAsync();
+
+        var traced = new List<(string Kind, string Parent, long Events)>();
+        foreach (var invoice in (await _journal.EntriesAsync(s.Customer)).Where(e => e.Kind == "invoice"))
+        {
+            var lines = await _trace.EntryAsync(invoice.Id);
+            Assert.True(lines.GetProperty("ties").GetBoolean(), lines.ToString());
+            foreach (var line in lines.GetProperty("lines").EnumerateArray())
+            {
+                var events = await _trace.GetAsync(S(line, "trace"));
+                Assert.True(events.GetProperty("ties").GetBoolean(), events.ToString());
+                Assert.Equal(S(line, "unrounded"), S(events, "parent_amount"));
+                traced.Add((S(line, "kind"), S(events, "parent_amount"), events.GetProperty("children_count").GetInt64()));
+            }
+        }
+        Assert.Equal([("usage", "2.75", 2L), ("credits", "-2.00", 2L), ("adjustment", "0.333333", 1L)], traced);
+    }
+
+    [Fact]
     public async Task pages_of_a_hop_return_every_child_exactly_once()
     {
         var s = new InvoiceScenario(ledger);
