@@ -96,6 +96,10 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/reports/billed-vs-recognised"] = [FinanceRead, AuditRead, Admin],
         // finance closes the books (the matrix's period placeholder is not a month: answered 400, nothing closed)
         ["POST /v1/accounting/periods/{period}/close"] = [FinanceRead, Admin],
+        // traces read the journal, billing and the log, never one customer's view: finance and auditors (docs/audit.md#tracing)
+        ["GET /v1/revenue/entries/{id}/trace"] = [FinanceRead, AuditRead, Admin],
+        ["GET /v1/events/{source}/{id}/trace"] = [AuditRead, FinanceRead, Admin],
+        ["GET /v1/disputes"] = [AuditRead, FinanceRead, Admin],
     };
 
     [Fact]
