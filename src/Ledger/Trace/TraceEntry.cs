@@ -118,16 +118,18 @@ public static class TraceEntry
             var lines = invoice.Lines.Select((l, n) => new TracedLine(n, l.Kind, l.Description, l.Model, l.Mode, l.Meter, l.Quantity, l.Amount, l.Unrounded,
                 l.Adjusts, entry.Kind == EntryKind.Invoice && LineEvents.ModeOf(l) is not null ? $"/v1/revenue/entries/{entry.Id}/trace?line={n}" : null)).ToList();
 
-            if (entry.Kind == "subscription_fee" || entry.Kind == "commitment_true_up")
+            if (entry.Kind is "subscription_fee" or "subscription_fee_advance" or "commitment_true_up")
             {
                 var index = cause.TryGetProperty("line", out var li) ? li.GetInt32() : lines.FindIndex(l => l.Kind == "commitment_true_up");
                 if (index < 0 || index >= lines.Count) return Problems.NotFound($"Entry {entry.Id} names no line of invoice {invoice.Id}.");
                 var l = lines[index];
                 if (entry.Kind == "commitment_true_up")
                     return Results.Json(Page("invoice_line", Amount, Journal.Parse(l.Amount), 1, null, lines: [l], source: source));
-                // A fee line is recognised day by day: its day entries add up to it; this entry is one of them.
+                // A fee line is recognised day by day (days billed ahead from the contract liability): its day entries add up to it; this
+                // entry is one of them.
                 await using var cmd = new NpgsqlCommand(
-                    "select count(*), coalesce(sum(amount), 0) from ledger.journal_entries where customer_id = $1 and kind = 'subscription_fee' and source like $2", conn)
+                    "select count(*), coalesce(sum(amount), 0) from ledger.journal_entries " +
+                    "where customer_id = $1 and kind in ('subscription_fee', 'subscription_fee_advance') and source like $2", conn)
                     { Parameters = { new() { Value = entry.Customer }, new() { Value = $"invoice:{invoice.Id}:fee:{index}:%" } } };
                 await using var reader = await cmd.ExecuteReaderAsync(ct);
                 await reader.ReadAsync(ct);

@@ -101,7 +101,7 @@ public sealed class when_a_journal_entry_is_traced_to_its_raw_events(LedgerFixtu
         await s.StartAsync();
         await s.StartContractAsync($$$"""
             {"id": "trace-{{{s.Customer}}}", "starts_at": "2026-04-01T00:00:00Z", "period": {"kind": "month", "anchor_day": 1},
-             "fee": {"amount": "100.00", "timing": "advance"}}
+             "fee": {"amount": "100.00", "timing": "arrears"}}
             """);
         await s.IssuedAsync("2026-04-01");
         await _journal.PostAsync();
