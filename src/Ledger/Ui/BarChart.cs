@@ -6,7 +6,7 @@ namespace Ledger.Ui;
 /// <summary>A bar chart drawn as inline SVG (no script, no library): one bar per label, negative bars below the zero line.</summary>
 public static class BarChart
 {
-    private const int Width = 640, Height = 220, Left = 8, Right = 8, Top = 16, Bottom = 36;
+    private const int Width = 640, Height = 240, Left = 8, Right = 8, Top = 18, Bottom = 44;
 
     public static Html Render(string id, string title, string currency, IReadOnlyList<(string Label, decimal Value)> bars)
     {
@@ -28,7 +28,7 @@ public static class BarChart
             return H($"""
                 <g><rect class="{(b.Value >= 0 ? "bar" : "bar negative")}" x="{N(x)}" y="{N(y)}" width="{N(barWidth)}" height="{N(Math.Max(h, 1))}"><title>{b.Label}: {money}</title></rect>
                 <text class="value" x="{N(x + barWidth / 2)}" y="{N(b.Value >= 0 ? y - 4 : y + h + 12)}" text-anchor="middle">{money}</text>
-                <text class="label" x="{N(x + barWidth / 2)}" y="{Height - Bottom + 18}" text-anchor="middle">{b.Label}</text></g>
+                <text class="label" x="{N(x + barWidth / 2)}" y="{Height - 8}" text-anchor="middle">{b.Label}</text></g>
                 """);
         });
         var description = string.Join("; ", bars.Select(b => $"{b.Label}: {Format.MoneyText(new Kernel.Money(b.Value, currency).ToExactString(), currency)}"));

@@ -30,6 +30,7 @@ public static class EventPage
               <div><dt>Source</dt><dd>{Format.Id(stored.Event["source"]?.GetValue<string>() ?? "", "source")}</dd></div>
               <div><dt>Id</dt><dd>{Format.Id(stored.Event["id"]?.GetValue<string>() ?? "", "event id")}</dd></div>
               <div><dt>Customer</dt><dd><a href="/ui/customers/{Format.Segment(customerId)}">{customerId}</a></dd></div>
+              <div><dt>Usage time</dt><dd>{(NodaTime.Text.InstantPattern.ExtendedIso.Parse(stored.Event["time"]?.GetValue<string>() ?? "") is { Success: true } t ? Format.Time(t.Value, zone) : H($"—"))}</dd></div>
               <div><dt>Recorded</dt><dd>{Format.Time(stored.Ledger.RecordedAt, zone)}</dd></div>
               <div><dt>Ledger sequence</dt><dd>{stored.Ledger.Sequence}</dd></div>
               <div><dt>Content hash</dt><dd>{Format.Id(stored.Ledger.ContentHash, "content hash")}</dd></div>

@@ -74,12 +74,13 @@ public static class InvoicePage
         var lines = invoice.Lines.Count == 0
             ? H($"""<tr><td colspan="4" class="empty">No lines: nothing was rated in this period.</td></tr>""")
             : Join(invoice.Lines.Select(l => H($"""
-                <tr><td>{l.Description}</td><td class="n">{l.Quantity ?? ""}</td><td class="n">{l.UnitPrice ?? ""}</td><td class="n">{Format.Money(l.Amount, c)}</td></tr>
+                <tr><td>{l.Description}</td><td class="n">{Quantity(l.Quantity)}</td><td class="n">{l.UnitPrice ?? ""}</td><td class="n">{Format.Money(l.Amount, c)}</td></tr>
                 """)));
         var waiting = invoice.Waiting.Unpriced + invoice.Waiting.Unassigned > 0
             ? H($"""<p class="notice">Not on this invoice yet: {invoice.Waiting.Unpriced} unpriced and {invoice.Waiting.Unassigned} unassigned usage events of the period.</p>""")
             : Html.Empty;
         return H($"""
+            <section aria-label="Invoice">
             <dl class="facts">
               <div><dt>Invoice</dt><dd>{(invoice.Number is null ? H($"draft") : Format.Id(invoice.Id, "invoice id"))}</dd></div>
               <div><dt>Customer</dt><dd><a href="/ui/customers/{Format.Segment(invoice.Customer)}">{invoice.Customer}</a></dd></div>
@@ -100,6 +101,12 @@ public static class InvoicePage
             </tfoot></table></div>
             {waiting}
             {Join(invoice.Limitations.Select(l => H($"""<p class="hint">{l}</p>""")))}
+            </section>
             """);
     }
+
+    /// <summary>A whole quantity with grouped thousands (2,000,000 tokens); anything else as the invoice has it.</summary>
+    private static string Quantity(string? quantity) =>
+        long.TryParse(quantity, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var whole)
+            ? whole.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture) : quantity ?? "";
 }

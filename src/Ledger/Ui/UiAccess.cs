@@ -15,7 +15,7 @@ public static class UiAccess
     private static readonly string[] ReadingScopes = [Scopes.CustomerRead, Scopes.FinanceRead, Scopes.AuditRead, Scopes.BillingWrite];
 
     public static bool IsPublic(PathString path) =>
-        path.StartsWithSegments("/ui/sign-in") || path.StartsWithSegments("/ui/assets");
+        path.StartsWithSegments("/ui/sign-in") || path.StartsWithSegments("/ui/sign-out") || path.StartsWithSegments("/ui/assets");
 
     /// <summary>Authenticates the cookie and applies the page's access rule; public paths pass.</summary>
     public sealed class Middleware(RequestDelegate next, ApiKeyRing keys)
@@ -98,7 +98,7 @@ public static class UiAccess
               <p>Sign in with an API key. What you see follows the key's scopes, as in the API: <code>customer:read</code> shows its own
               customer, <code>finance:read</code> the revenue reports, <code>audit:read</code> the audit pages.</p>
               <label for="key">API key</label>
-              <input id="key" name="key" type="password" autocomplete="off" required spellcheck="false" aria-describedby="key-help">
+              <input id="key" name="key" type="password" autocomplete="off" required spellcheck="false" aria-describedby="{(status >= 400 ? "key-error key-help" : "key-help")}"{(status >= 400 ? H($""" aria-invalid="true" """) : Html.Empty)}>
               <p id="key-help" class="hint">The key is kept in a cookie only this site's pages can read, until you sign out.</p>
               <input type="hidden" name="return" value="{back ?? ""}">
               <button type="submit">Sign in</button>
