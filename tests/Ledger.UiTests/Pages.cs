@@ -64,6 +64,9 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
 
         await SearchAsync(page, "no-such-thing-anywhere");
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Nothing found");
+        var missing = await page.GotoAsync("/ui/no-such-page");
+        Assert.Equal(404, missing!.Status);
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Go to the lookup page" })).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -25,7 +25,15 @@ public static class UiRoutes
         ui.MapGet("/audit", AuditPage.Get);
         ui.MapPost("/audit/checkpoints", AuditPage.Checkpoint);
         ui.MapGet("/assets/{name}", Asset);
+        app.MapFallback("/ui/{**path}", NotFound).ExcludeFromDescription();
     }
+
+    /// <summary>Any other address under /ui: a page that says where to go, not a bare 404.</summary>
+    [Access.Requires(Access.Scopes.AuditRead, Access.Scopes.FinanceRead, Access.Scopes.BillingWrite, CustomerOwned = true)]
+    private static IResult NotFound(HttpContext http) =>
+        Layout.Problem(http, StatusCodes.Status404NotFound, "No such page",
+            "There is no page at this address. Start again from the lookup page: it finds events, customers and invoices.",
+            Html.H($"""<p><a href="/ui">Go to the lookup page</a></p>"""));
 
     private static readonly Dictionary<string, string> Types = new(StringComparer.Ordinal)
     {

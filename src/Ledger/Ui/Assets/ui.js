@@ -28,8 +28,11 @@ for (const part of document.querySelectorAll("[data-live]")) {
         return;
       }
       if (response.ok) {
-        const html = await response.text();
-        if (html !== part.innerHTML) part.innerHTML = html;
+        // Replace only when the words changed, so a screen reader hears the live region only when a figure moved.
+        const fresh = document.createElement("template");
+        fresh.innerHTML = await response.text();
+        const words = (node) => node.textContent.replace(/\s+/g, " ").trim();
+        if (words(fresh.content) !== words(part)) part.replaceChildren(fresh.content);
       }
     } catch {
       // offline for a moment: try again at the next tick
