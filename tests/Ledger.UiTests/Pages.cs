@@ -74,6 +74,8 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
     {
         var page = await ui.SignedInAsync();
         await page.GotoAsync($"/ui/customers/{Seed.Customer}");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator(":focus")).ToHaveTextAsync("Skip to content");
         var spend = page.Locator("#period-spend");
         var before = (await spend.TextContentAsync())!;
         Assert.Contains("$", before);

@@ -39,6 +39,7 @@ public sealed class UiFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--no-first-run"],
         });
+        Assertions.SetDefaultExpectTimeout(15_000);
         Directory.CreateDirectory(Screenshots);
     }
 
@@ -49,7 +50,8 @@ public sealed class UiFixture : IAsyncLifetime
         {
             BaseURL = BaseUrl, AcceptDownloads = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: the machine is shared (two cores), and a page that is merely slow is not broken.
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 
