@@ -67,6 +67,7 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         var missing = await page.GotoAsync("/ui/no-such-page");
         Assert.Equal(404, missing!.Status);
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Go to the lookup page" })).ToBeVisibleAsync();
+        await UiFixture.AssertAccessibleAsync(page);
     }
 
     [Fact]
@@ -109,6 +110,7 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
 
         await page.GotoAsync($"/ui/invoices/{Seed.InvoiceId}/print");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync(Seed.InvoiceNumber);
+        await UiFixture.AssertAccessibleAsync(page);
         await page.GotoAsync($"/ui/customers/{Seed.Customer}/invoices/upcoming");
         await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "invoice-draft");
