@@ -39,6 +39,17 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         await Expect(customer.GetByRole(AriaRole.Status)).ToContainTextAsync("signed out");
         await customer.GotoAsync($"/ui/customers/{Seed.Customer}");
         await Expect(customer).ToHaveURLAsync(new Regex("/ui/sign-in"));
+
+        // A form posted from another site is refused, sign-in included.
+        var forged = new HttpRequestMessage(HttpMethod.Post, $"{ui.BaseUrl}/ui/sign-in")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["key"] = ui.Ledger.AdminKey }),
+            Headers = { { "Origin", "https://elsewhere.example" } },
+        };
+        using var http = new HttpClient();
+        var refused = await http.SendAsync(forged);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.False(refused.Headers.Contains("Set-Cookie"));
     }
 
     [Fact]

@@ -22,6 +22,14 @@ public static class UiAccess
     {
         public async Task InvokeAsync(HttpContext http)
         {
+            if (http.Request.Path.StartsWithSegments("/ui") && !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) &&
+                !SameOrigin(http))
+            {
+                // Besides SameSite=Strict: a form posted from another site (sign-in included) is refused outright.
+                await Layout.Problem(http, StatusCodes.Status403Forbidden, "Refused",
+                    "This form was sent from another site. Open the page on this ledger and send it from there.").ExecuteAsync(http);
+                return;
+            }
             if (!http.Request.Path.StartsWithSegments("/ui") || IsPublic(http.Request.Path))
             {
                 await next(http);
@@ -46,6 +54,14 @@ public static class UiAccess
                 return;
             }
             await next(http);
+        }
+
+        /// <summary>No Origin header (an older client), or this ledger's own.</summary>
+        private static bool SameOrigin(HttpContext http)
+        {
+            var origin = http.Request.Headers.Origin.ToString();
+            return string.IsNullOrEmpty(origin) ||
+                   string.Equals(origin, $"{http.Request.Scheme}://{http.Request.Host}", StringComparison.OrdinalIgnoreCase);
         }
 
         /// <summary>The live part of a page, fetched by its script: answered 401, not redirected to a form.</summary>
