@@ -141,7 +141,7 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
             page.GetByRole(AriaRole.Link, new() { Name = "Download the roll-forward (CSV)" }).ClickAsync());
         Assert.Equal("deferred-revenue.csv", download.SuggestedFilename);
         var csv = (await File.ReadAllLinesAsync((await download.PathAsync())!)).ToList();
-        Assert.Equal("currency,period,opening,purchases,recognised,breakage,voids,closing", csv[0]);
+        Assert.Equal("currency,period,opening,purchases,billings,recognised,breakage,voids,closing", csv[0]);
         Assert.Contains(csv, line => line.StartsWith("USD,") && line.Contains(",50.00,"));
 
         await page.GotoAsync("/ui/revenue?from=bad");

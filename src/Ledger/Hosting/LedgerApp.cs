@@ -56,7 +56,7 @@ public static class LedgerApp
         if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString("Ledger"))) return null;
         var dataDirectory = builder.Configuration["Ledger:DataDirectory"] ?? Path.Combine(RepoRoot(), ".ledger", "pgdata");
         var pg = await EmbeddedPostgres.StartAsync(dataDirectory, builder.Configuration.GetValue<int?>("Ledger:EmbeddedPort") ?? 55432);
-        Console.WriteLine($"Embedded PostgreSQL on 127.0.0.1:{pg.Port}, data in {pg.DataDirectory}");
+        Console.Error.WriteLine($"Embedded PostgreSQL on 127.0.0.1:{pg.Port}, data in {pg.DataDirectory}");
         builder.Configuration["ConnectionStrings:Ledger"] = pg.ConnectionString;
         return pg;
     }

@@ -1,34 +1,34 @@
 using Ledger.Contracts;
 using Ledger.Customers;
 using Ledger.Kernel;
+using Marten;
 using NodaTime;
 using Npgsql;
 
 namespace Ledger.Invoices;
 
 /// <summary>
-/// An invoice of one customer period, composed inside the caller's repeatable-read transaction: the
-/// contract's fee lines per segment, the usage and adjustments the period bills (<see cref="BillingQuery"/>),
-/// and the minimum-commitment true-up. The upcoming draft and the issued invoice are composed alike.
+/// An invoice of one customer period, composed inside the caller's repeatable-read transaction (<paramref name="session"/> on
+/// it): the contract's fee lines per segment (in arrears, and in advance as settled by <see cref="AdvanceFees"/>), the usage and
+/// adjustments the period bills (<see cref="BillingQuery"/>), the minimum-commitment true-up, and the advance fee of the next
+/// period. The upcoming draft and the issued invoice are composed alike.
 /// </summary>
 public static class InvoiceComposer
 {
-    public sealed record Composed(InvoiceView Invoice, BillingQuery.Figures Figures, bool HasFees);
-
-    public static async Task<Composed> ComposeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Customer customer, CustomerPeriod period,
-        InvoiceDraft.Heading heading, CancellationToken ct)
+    public static async Task<InvoiceView> ComposeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IQuerySession session, Customer customer,
+        CustomerPeriod period, InvoiceDraft.Heading heading, CancellationToken ct)
     {
         var figures = await BillingQuery.RunAsync(conn, tx, customer.CustomerId, period.Span, ct);
-        List<InvoiceLineView> fees = [];
+        var fees = ContractFees.Lines(period, FeeTiming.Arrears);
+        fees.AddRange(await AdvanceFees.SettleAsync(session, period, customer.CustomerId, customer.Currency, ct));
+        fees.AddRange(ContractFees.Lines(CustomerPeriods.Of(customer, period.Span.End), FeeTiming.Advance));
         var trueUp = 0m;
         if (period.Contract is { } contract)
         {
             var full = contract.Cycle.FullPeriodOf(contract.StartsAt, period.Span.Start, BillingPeriods.Zone(contract.TimeZone));
-            fees = ContractFees.Lines(contract, period.Span, full, customer.Currency);
             trueUp = CommitmentTrueUp(contract, period.Span, full, figures);
         }
-        var invoice = InvoiceDraft.Build(heading, figures, fees, trueUp, Limitations(period));
-        return new Composed(invoice, figures, fees.Count > 0);
+        return InvoiceDraft.Build(heading, figures, fees, trueUp, Limitations(period));
     }
 
     /// <summary>

@@ -12,10 +12,11 @@ public sealed record InvoiceAdjusts(string Invoice, string Number, InvoicePeriod
 
 /// <summary>
 /// One invoice line; money as decimal strings, <see cref="Unrounded"/> the exact amount before its one rounding;
-/// <see cref="Segment"/> for fee lines, <see cref="Adjusts"/> for lines that correct an earlier invoice.
+/// <see cref="Segment"/> and <see cref="Timing"/> (advance or arrears) for fee lines, <see cref="Adjusts"/> for lines that correct an
+/// earlier invoice.
 /// </summary>
 public sealed record InvoiceLineView(string Kind, string Description, string? Model, string? Mode, string? Meter, string? Quantity,
-    string? UnitPrice, string Amount, string Unrounded, InvoicePeriod? Segment = null, InvoiceAdjusts? Adjusts = null);
+    string? UnitPrice, string Amount, string Unrounded, InvoicePeriod? Segment = null, InvoiceAdjusts? Adjusts = null, string? Timing = null);
 
 /// <summary>Usage in the period that is on no line yet: no price covers it, or its customer did not exist when it was rated.</summary>
 public sealed record InvoiceWaiting(long Unpriced, long Unassigned);

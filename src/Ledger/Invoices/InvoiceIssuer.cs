@@ -91,8 +91,8 @@ public sealed class InvoiceIssuer(IDocumentStore store, NpgsqlDataSource db, ICl
         var number = Options.NumberOf(seq);
         var id = number.ToLowerInvariant();
         var heading = new InvoiceDraft.Heading(id, number, "issued", customerId, customer.Currency, period.Span, clock.GetCurrentInstant());
-        var composed = await InvoiceComposer.ComposeAsync(conn, tx, customer, period, heading, ct);
-        if (skipEmpty && composed.Invoice.Lines.Count == 0) return new NothingToBill();
+        var invoice = await InvoiceComposer.ComposeAsync(conn, tx, session, customer, period, heading, ct);
+        if (skipEmpty && invoice.Lines.Count == 0) return new NothingToBill();
 
         await using (var insert = new NpgsqlCommand("""
             insert into ledger.invoices (invoice_id, number, seq, customer_id, period_from, period_to, issued_at, as_of)
@@ -100,17 +100,17 @@ public sealed class InvoiceIssuer(IDocumentStore store, NpgsqlDataSource db, ICl
             """, conn, tx))
         {
             foreach (var value in new object[] { id, number, seq, customerId, period.Span.Start.ToDateTimeOffset(), period.Span.End.ToDateTimeOffset(),
-                         heading.IssuedAt!.Value.ToDateTimeOffset(), composed.Figures.AsOf })
+                         heading.IssuedAt!.Value.ToDateTimeOffset(), invoice.AsOf })
                 insert.Parameters.Add(new NpgsqlParameter { Value = value });
             await insert.ExecuteNonQueryAsync(ct);
         }
         var billed = await BillingQuery.RecordBilledAsync(conn, tx, customerId, seq, ct);
         counter.AppendOne(new InvoiceNumberTaken(Options.Issuer, seq, id));
-        session.Events.StartStream(InvoiceIssued.StreamKey(id), new InvoiceIssued(composed.Invoice, seq, billed, issuedBy));
-        session.Store(new IssuedInvoice { Id = id, CustomerId = customerId, Seq = seq, Invoice = composed.Invoice });
+        session.Events.StartStream(InvoiceIssued.StreamKey(id), new InvoiceIssued(invoice, seq, billed, issuedBy));
+        session.Store(new IssuedInvoice { Id = id, CustomerId = customerId, Seq = seq, Invoice = invoice });
         await session.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return new Issued(composed.Invoice, true);
+        return new Issued(invoice, true);
     }
 
     /// <summary>

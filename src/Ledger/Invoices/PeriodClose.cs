@@ -39,7 +39,12 @@ public static class PeriodClose
     public static void Relay(IPublishingRelay relay)
     {
         relay.PublishEvent<CustomerTermsSet>((e, bus) => bus.PublishAsync(new SchedulePeriodClose(e.Data.CustomerId, e.Data.SetAt)));
-        relay.PublishEvent<ContractStarted>((e, bus) => bus.PublishAsync(new SchedulePeriodClose(e.Data.CustomerId, e.Data.StartsAt)));
+        // A contract's start also schedules the close of the period before it, whose invoice bills the first period's advance fee.
+        relay.PublishEvent<ContractStarted>(async (e, bus) =>
+        {
+            await bus.PublishAsync(new SchedulePeriodClose(e.Data.CustomerId, e.Data.StartsAt - Duration.Epsilon));
+            await bus.PublishAsync(new SchedulePeriodClose(e.Data.CustomerId, e.Data.StartsAt));
+        });
         relay.PublishEvent<ContractAmended>((e, bus) => bus.PublishAsync(new SchedulePeriodClose(e.Data.CustomerId, e.Data.EffectiveAt)));
         relay.PublishEvent<ContractEnded>((e, bus) => bus.PublishAsync(new SchedulePeriodClose(e.Data.CustomerId, e.Data.EndsAt)));
     }

@@ -22,19 +22,20 @@ public static class UpcomingInvoice
         "exact figure. Composed exactly as the issued invoice will be, at one ledger position (as_of).")]
     [ProducesResponseType<InvoiceView>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Get(string customerId, IQuerySession session, NpgsqlDataSource db, IClock clock, CancellationToken ct)
+    public static async Task<IResult> Get(string customerId, IDocumentStore store, NpgsqlDataSource db, IClock clock, CancellationToken ct)
     {
         customerId = RouteValue.Decode(customerId);
-        var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
-        if (customer is null) return Problems.NotFound($"No customer \"{customerId}\". Create it with PUT /v1/customers/{{id}}.");
-        var period = CustomerPeriods.Of(customer, clock.GetCurrentInstant());
         await using var conn = await db.OpenConnectionAsync(ct);
         // One snapshot, one rating position; nothing is written (the staged rows are dropped with the transaction).
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        await using var session = store.QuerySession(Marten.Services.SessionOptions.ForTransaction(tx));
+        var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
+        if (customer is null) return Problems.NotFound($"No customer \"{customerId}\". Create it with PUT /v1/customers/{{id}}.");
+        var period = CustomerPeriods.Of(customer, clock.GetCurrentInstant());
         var heading = new InvoiceDraft.Heading("upcoming", null, "draft", customerId, customer.Currency, period.Span, null);
-        var composed = await InvoiceComposer.ComposeAsync(conn, tx, customer, period, heading, ct);
+        var invoice = await InvoiceComposer.ComposeAsync(conn, tx, session, customer, period, heading, ct);
         await tx.RollbackAsync(ct);
-        return Results.Json(composed.Invoice);
+        return Results.Json(invoice);
     }
 
     [WolverineGet("/v1/customers/{customerId}/invoices/upcoming.html")]
@@ -42,9 +43,9 @@ public static class UpcomingInvoice
     [Tags("Invoices"), EndpointSummary("The draft invoice of the open billing period as a printable HTML page")]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/html")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> GetHtml(string customerId, IQuerySession session, NpgsqlDataSource db, IClock clock, CancellationToken ct)
+    public static async Task<IResult> GetHtml(string customerId, IDocumentStore store, NpgsqlDataSource db, IClock clock, CancellationToken ct)
     {
-        var answer = await Get(customerId, session, db, clock, ct);
+        var answer = await Get(customerId, store, db, clock, ct);
         return answer is Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<InvoiceView> { Value: { } invoice }
             ? Results.Content(InvoiceHtml.Render(invoice), "text/html; charset=utf-8")
             : answer;

@@ -114,7 +114,7 @@ public sealed class Rater
         }
         if (rule.Tiers is { Count: > 0 })
         {
-            var period = BillingPeriods.MonthOf(usage.UsageAt, BillingPeriods.Zone(customer.TimeZone));
+            var period = CustomerPeriods.Of(customer, usage.UsageAt).Span;
             foreach (var (rateName, tiered) in rule.Tiers)
             {
                 var meter = PriceBookValidation.MeterFor(rateName);

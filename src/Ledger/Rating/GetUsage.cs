@@ -37,7 +37,7 @@ public static partial class GetUsage
         customerId = RouteValue.Decode(customerId);
         var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
         if (customer is null) return Problems.NotFound($"No customer \"{customerId}\". Create it with PUT /v1/customers/{{id}}.");
-        var period = BillingPeriods.MonthOf(clock.GetCurrentInstant(), BillingPeriods.Zone(customer.TimeZone));
+        var period = CustomerPeriods.Of(customer, clock.GetCurrentInstant()).Span;
         if (!TryInstant(from, period.Start, out var start)) return BadInstant("from");
         if (!TryInstant(to, period.End, out var end)) return BadInstant("to");
         if (start >= end) return Problems.BadRequest("Invalid window", "from must be earlier than to.", "from");

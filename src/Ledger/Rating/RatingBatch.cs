@@ -49,7 +49,7 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         var periods = usage
             .Select(u => (u.CustomerId, Customer: terms.CustomerOf(u.CustomerId), u.UsageAt))
             .Where(x => x.Customer is not null)
-            .Select(x => (x.CustomerId, BillingPeriods.MonthOf(x.UsageAt, BillingPeriods.Zone(x.Customer!.TimeZone)).Start))
+            .Select(x => (x.CustomerId, CustomerPeriods.Of(x.Customer!, x.UsageAt).Span.Start))
             .ToHashSet();
         await store.LoadTierTotalsAsync(_tiers, periods, ct);
     }
@@ -93,7 +93,13 @@ internal sealed class RatingBatch(IDocumentOperations ops, RatedUsageStore store
         var customer = terms.CustomerOf(customerId);
         if (customer is null) return;
         await credits.LoadAsync([customerId], ct);
-        var start = from is { } at ? BillingPeriods.MonthOf(at, BillingPeriods.Zone(customer.TimeZone)).Start : Beginning;
+        // Tier totals count per billing period (CustomerPeriods). A contract's start or end moves period boundaries, so counting starts
+        // afresh at the start of the period (as the terms are now) that holds the earlier of the period and the calendar month
+        // containing `from`: totals kept under the boundaries before the change are cleared with the rest.
+        var start = from is { } at
+            ? CustomerPeriods.Of(customer, Instant.Min(BillingPeriods.MonthOf(at, BillingPeriods.Zone(customer.TimeZone)).Start,
+                CustomerPeriods.Of(customer, at).Span.Start)).Span.Start
+            : Beginning;
         var redrawFrom = customer.ContractAt(start)?.PeriodOf(start).Start ?? start;
         var earlier = await store.LoadForReratingAsync(customerId, redrawFrom, ct);
         foreach (var (_, _, stored) in earlier) _stored.TryAdd(stored.Sequence, stored);

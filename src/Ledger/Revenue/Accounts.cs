@@ -7,7 +7,7 @@ public static class Accounts
     public const string Receivable = "receivable";
     /// <summary>Revenue earned but not invoiced yet (overage, subscription days), until the invoice moves it to receivable.</summary>
     public const string UnbilledReceivable = "unbilled_receivable";
-    /// <summary>Deferred revenue: purchased credit not used, expired or voided yet.</summary>
+    /// <summary>Deferred revenue: purchased credit not used, expired or voided yet, and fees invoiced for days not served yet.</summary>
     public const string ContractLiability = "contract_liability";
     public const string UsageRevenue = "usage_revenue";
     public const string SubscriptionRevenue = "subscription_revenue";
@@ -32,12 +32,14 @@ public sealed record EntryKind(string Name, string Debit, string Credit)
     public static readonly EntryKind UsagePromotional = new("usage_promotional", Accounts.PromotionalCredits, Accounts.UsageRevenue);
     public static readonly EntryKind UsageUncovered = new("usage_uncovered", Accounts.UnbilledReceivable, Accounts.UsageRevenue);
     public static readonly EntryKind SubscriptionFee = new("subscription_fee", Accounts.UnbilledReceivable, Accounts.SubscriptionRevenue);
+    /// <summary>A day of a fee billed in advance: the invoice made it a contract liability, the day of service earns it.</summary>
+    public static readonly EntryKind SubscriptionFeeAdvance = new("subscription_fee_advance", Accounts.ContractLiability, Accounts.SubscriptionRevenue);
     public static readonly EntryKind Breakage = new("breakage", Accounts.ContractLiability, Accounts.BreakageRevenue);
     public static readonly EntryKind CreditVoid = new("credit_void", Accounts.ContractLiability, Accounts.CreditNotes);
     public static readonly EntryKind CommitmentTrueUp = new("commitment_true_up", Accounts.Receivable, Accounts.UsageRevenue);
     public const string Invoice = "invoice";
 
-    public static readonly IReadOnlyList<EntryKind> TwoLine = [CreditPurchase, UsageCredits, UsagePromotional, UsageUncovered, SubscriptionFee, Breakage, CreditVoid, CommitmentTrueUp];
+    public static readonly IReadOnlyList<EntryKind> TwoLine = [CreditPurchase, UsageCredits, UsagePromotional, UsageUncovered, SubscriptionFee, SubscriptionFeeAdvance, Breakage, CreditVoid, CommitmentTrueUp];
 
     /// <summary>The kinds and their accounts as a SQL <c>values</c> list: (kind, debit, credit).</summary>
     public static string SqlValues => string.Join(", ", TwoLine.Select(k => $"('{k.Name}', '{k.Debit}', '{k.Credit}')"));

@@ -9,7 +9,12 @@ public static class RevenueConfiguration
 
     public static void ConfigureServices(IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<JournalOptions>(configuration.GetSection("Ledger:Journal"));
+        services.AddOptions<JournalOptions>().Bind(configuration.GetSection("Ledger:Journal"))
+            .Validate(o => o.Breakage is "remote" or "proportional",
+                "Ledger:Journal:Breakage must be \"remote\" (breakage when credit expires) or \"proportional\" (as credit is used).")
+            .Validate(o => o.ExpectedBreakage is >= 0m and < 1m,
+                "Ledger:Journal:ExpectedBreakage is the share of purchased credit expected to go unused: from 0 up to, not including, 1 (e.g. 0.1).")
+            .ValidateOnStart();
         services.AddSingleton<JournalPoster>();
         services.AddHostedService<JournalFeed>();
     }

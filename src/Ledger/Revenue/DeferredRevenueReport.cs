@@ -9,9 +9,12 @@ using Wolverine.Http;
 
 namespace Ledger.Revenue;
 
-/// <summary>One month of the deferred revenue roll-forward: opening + purchases − recognised − breakage − voids = closing.</summary>
-public sealed record RollForwardRow(string Currency, string Period, string Opening, string Purchases, string Recognised, string Breakage, string Voids,
-    string Closing);
+/// <summary>
+/// One month of the deferred revenue roll-forward: opening + purchases + billings − recognised − breakage − voids = closing. Purchases:
+/// prepaid credit bought; billings: fees invoiced in advance; recognised: usage paid by purchased credit and days of advance fees served.
+/// </summary>
+public sealed record RollForwardRow(string Currency, string Period, string Opening, string Purchases, string Billings, string Recognised, string Breakage,
+    string Voids, string Closing);
 
 public sealed record RollForwardView(string? Customer, IReadOnlyList<RollForwardRow> Periods);
 
@@ -26,8 +29,9 @@ public static class DeferredRevenueReport
     [Requires(Scopes.FinanceRead, Scopes.AuditRead)]
     [Tags("Journal"), EndpointSummary("Deferred revenue roll-forward per accounting period (JSON, or CSV with ?format=csv)")]
     [EndpointDescription("from, to: posting periods yyyy-MM (inclusive; default: the first and last with entries on contract_liability). " +
-        "customer: one customer only. Per currency and month: opening + purchases − recognised − breakage − voids = closing, in exact decimals " +
-        "(corrections net into their column).")]
+        "customer: one customer only. Per currency and month: opening + purchases + billings − recognised − breakage − voids = closing, in " +
+        "exact decimals (corrections net into their column). Purchases: prepaid credit bought; billings: fees invoiced in advance; recognised: " +
+        "usage paid by purchased credit plus the days of advance fees served.")]
     [ProducesResponseType<RollForwardView>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string? from, string? to, string? customer, string? format, NpgsqlDataSource db, CancellationToken ct)
@@ -60,18 +64,20 @@ public static class DeferredRevenueReport
             for (var month = first; month <= last; month = month.PlusMonths(1))
             {
                 decimal Of(EntryKind kind) => currency.Where(m => m.Period == month && m.Kind == kind.Name).Sum(m => m.Amount);
-                var (purchases, recognised, breakage, voids) = (Of(EntryKind.CreditPurchase), 0m - Of(EntryKind.UsageCredits), 0m - Of(EntryKind.Breakage), 0m - Of(EntryKind.CreditVoid));
+                var billings = currency.Where(m => m.Period == month && m.Kind == EntryKind.Invoice).Sum(m => m.Amount);
+                var recognised = 0m - Of(EntryKind.UsageCredits) - Of(EntryKind.SubscriptionFeeAdvance);
+                var (purchases, breakage, voids) = (Of(EntryKind.CreditPurchase), 0m - Of(EntryKind.Breakage), 0m - Of(EntryKind.CreditVoid));
                 var closing = balance + currency.Where(m => m.Period == month).Sum(m => m.Amount);
-                if (balance + purchases - recognised - breakage - voids != closing)
+                if (balance + purchases + billings - recognised - breakage - voids != closing)
                     throw new InvalidOperationException($"contract_liability moved by an entry kind the roll-forward does not know ({currency.Key} {month})");
-                rows.Add(new RollForwardRow(currency.Key, $"{month:yyyy-MM}", M(balance), M(purchases), M(recognised), M(breakage), M(voids), M(closing)));
+                rows.Add(new RollForwardRow(currency.Key, $"{month:yyyy-MM}", M(balance), M(purchases), M(billings), M(recognised), M(breakage), M(voids), M(closing)));
                 balance = closing;
             }
         }
         if (format != "csv") return Results.Json(new RollForwardView(customer, rows));
-        var csv = new StringBuilder("currency,period,opening,purchases,recognised,breakage,voids,closing\n");
+        var csv = new StringBuilder("currency,period,opening,purchases,billings,recognised,breakage,voids,closing\n");
         foreach (var r in rows)
-            csv.Append(CultureInfo.InvariantCulture, $"{r.Currency},{r.Period},{r.Opening},{r.Purchases},{r.Recognised},{r.Breakage},{r.Voids},{r.Closing}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Currency},{r.Period},{r.Opening},{r.Purchases},{r.Billings},{r.Recognised},{r.Breakage},{r.Voids},{r.Closing}\n");
         return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
     }
 }

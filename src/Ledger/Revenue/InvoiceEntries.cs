@@ -4,8 +4,9 @@ using NodaTime;
 namespace Ledger.Revenue;
 
 /// <summary>
-/// The entries an issued invoice causes (docs/revenue.md#invoices): its subscription fees recognised day by day of service, and
-/// the invoice itself moving what it bills from unbilled to receivable.
+/// The entries an issued invoice causes (docs/revenue.md#invoices): its subscription fees recognised day by day of service (a day
+/// billed before it is served from the contract liability the invoice creates, any other from unbilled), and the invoice itself
+/// moving what it bills to receivable.
 /// </summary>
 public static class InvoiceEntries
 {
@@ -16,18 +17,23 @@ public static class InvoiceEntries
         var cause = new Dictionary<string, object?> { ["invoice"] = invoice.Id, ["number"] = invoice.Number, ["event_sequence"] = sequence };
         var issued = Journal.UtcDate(invoice.IssuedAt ?? invoice.Period.To);
         var lastDay = Journal.UtcDate(invoice.Period.To - Duration.Epsilon);
-        var fees = 0m;
+        var (fees, advance) = (0m, 0m);
         for (var i = 0; i < invoice.Lines.Count; i++)
         {
             var line = invoice.Lines[i];
             if (line.Kind != "fee" || line.Segment is not { } segment) continue;
             var amount = Journal.Parse(line.Amount);
-            fees += amount;
             foreach (var (day, part) in Journal.FeeDays(new Interval(segment.From, segment.To), Journal.Parse(line.Unrounded), amount, invoice.Currency))
+            {
+                // Billed before its day of service: deferred until then. A day served before its invoice was accrued as unbilled.
+                var deferred = line.Timing == "advance" && day >= issued;
+                if (deferred) advance += part;
+                else fees += part;
                 if (part != 0)
-                    yield return PlannedEntry.TwoLine(EntryKind.SubscriptionFee, invoice.Customer, invoice.Currency, day, day, part,
-                        $"invoice:{invoice.Id}:fee:{i}:{day:yyyy-MM-dd}", new Dictionary<string, object?>(cause) { ["line"] = i },
+                    yield return PlannedEntry.TwoLine(deferred ? EntryKind.SubscriptionFeeAdvance : EntryKind.SubscriptionFee, invoice.Customer,
+                        invoice.Currency, day, day, part, $"invoice:{invoice.Id}:fee:{i}:{day:yyyy-MM-dd}", new Dictionary<string, object?>(cause) { ["line"] = i },
                         $"Subscription fee for {day:yyyy-MM-dd} ({invoice.Number}, line {i + 1})");
+            }
         }
 
         // Usage, allowance, adjustment and credits lines: what they move out of unbilled is their exact (unrounded) amount,
@@ -43,7 +49,8 @@ public static class InvoiceEntries
         var lines = new[]
         {
             JournalLine.Signed(Accounts.Receivable, billed, "invoice total without the true-up"),
-            JournalLine.Signed(Accounts.UnbilledReceivable, -(fees + exact), "fees and uncovered usage billed"),
+            JournalLine.Signed(Accounts.UnbilledReceivable, -(fees + exact), "fee days served and uncovered usage billed"),
+            JournalLine.Signed(Accounts.ContractLiability, -advance, "fee days not served yet (billed in advance)"),
             JournalLine.Signed(Accounts.UsageRevenue, -rounding, "rounding of invoice lines to minor units")
         }.Where(l => l.Debit != 0 || l.Credit != 0).ToList();
         if (lines.Count > 0)

@@ -23,4 +23,10 @@ public sealed class JournalOptions
 
     /// <summary>How long closing a period waits for rating to reach the events recorded before it.</summary>
     public TimeSpan RatingWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>When unused purchased credit is breakage revenue: <c>remote</c> (when it expires) or <c>proportional</c> (as credit is used).</summary>
+    public string Breakage { get; set; } = "remote";
+
+    /// <summary>Under the proportional policy: the share of purchased credit expected to expire unused, from 0 up to (not including) 1.</summary>
+    public decimal ExpectedBreakage { get; set; }
 }

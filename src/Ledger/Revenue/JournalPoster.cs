@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Data;
 using System.Text.Json;
 using Ledger.Invoices;
@@ -14,7 +15,7 @@ namespace Ledger.Revenue;
 /// cursor recorded in the same transaction. Runs take turns on an advisory lock taken before the snapshot, so a run always
 /// sees the entries of the one before it and never posts them again (docs/revenue.md#posting-runs).
 /// </summary>
-public sealed class JournalPoster(IDocumentStore store, NpgsqlDataSource db, IClock clock)
+public sealed class JournalPoster(IDocumentStore store, NpgsqlDataSource db, IClock clock, IOptions<JournalOptions> options)
 {
     public sealed record Run(long RunId, long Position, int Entries, LocalDate? OpenPeriod);
 
@@ -48,7 +49,7 @@ public sealed class JournalPoster(IDocumentStore store, NpgsqlDataSource db, ICl
         var openDate = open is { } o ? new DateOnly(o.Year, o.Month, o.Day) : (DateOnly?)null;
 
         var posted = await UsagePosting.PostAsync(conn, tx, lastTick, run, openDate, now, ct);
-        var grants = await GrantPosting.PlanAsync(conn, tx, run, ct);
+        var grants = await GrantPosting.PlanAsync(conn, tx, run, BreakagePolicy.Of(options.Value), Journal.UtcDate(clock.GetCurrentInstant()), ct);
         var planned = grants.Select(g => g.Entry).ToList();
         foreach (var (sequence, issued) in await InvoicesAsync(conn, tx, lastPosition, position, ct))
             planned.AddRange(InvoiceEntries.Plan(issued.Invoice, sequence));

@@ -29,7 +29,7 @@ public static class CustomerPage
         var zone = BillingPeriods.Zone(customer.TimeZone);
         var spend = await SpendFragment(customerId, session, db, clock, ct);
         var credits = Answers.Value<CreditsView>(await GetCredits.Get(customerId, store, db, ct));
-        var draft = Answers.Value<InvoiceView>(await UpcomingInvoice.Get(customerId, session, db, clock, ct));
+        var draft = Answers.Value<InvoiceView>(await UpcomingInvoice.Get(customerId, store, db, clock, ct));
         var invoices = await GetInvoices.ListAsync(session, customerId, ct);
         var holds = await HoldsAsync(db, customerId, ct);
         var alerts = await AlertsAsync(session, customerId, ct);

@@ -54,9 +54,10 @@ public static class InvoicePage
     }
 
     [Requires(Scopes.BillingWrite, Scopes.FinanceRead, Scopes.AuditRead, CustomerRoute = "customerId")]
-    public static async Task<IResult> Upcoming(string customerId, HttpContext http, IQuerySession session, NpgsqlDataSource db, IClock clock, CancellationToken ct)
+    public static async Task<IResult> Upcoming(string customerId, HttpContext http, IQuerySession session, IDocumentStore store, NpgsqlDataSource db, IClock clock,
+        CancellationToken ct)
     {
-        var answer = await UpcomingInvoice.Get(customerId, session, db, clock, ct);
+        var answer = await UpcomingInvoice.Get(customerId, store, db, clock, ct);
         if (Answers.Value<InvoiceView>(answer) is not { } invoice) return Answers.Problem(http, answer, "No draft invoice");
         var zone = await ZoneAsync(session, invoice.Customer, ct);
         return Layout.Page(http, $"Draft invoice of {invoice.Customer}", H($"""

@@ -140,15 +140,15 @@ public static class RevenuePage
             BarChart.Render($"deferred-chart-{g.Key}", $"Deferred revenue at month end, {g.Key}", g.Key, g.Select(p => (p.Period, Dec(p.Closing))).ToList()));
         var rows = periods.Select(p => H($"""
             <tr><th scope="row">{p.Period}</th><td>{p.Currency}</td><td class="n">{Format.Money(p.Opening, p.Currency)}</td><td class="n">{Format.Money(p.Purchases, p.Currency)}</td>
-            <td class="n">{Format.Money(p.Recognised, p.Currency)}</td><td class="n">{Format.Money(p.Breakage, p.Currency)}</td><td class="n">{Format.Money(p.Voids, p.Currency)}</td>
+            <td class="n">{Format.Money(p.Billings, p.Currency)}</td><td class="n">{Format.Money(p.Recognised, p.Currency)}</td><td class="n">{Format.Money(p.Breakage, p.Currency)}</td><td class="n">{Format.Money(p.Voids, p.Currency)}</td>
             <td class="n"><strong>{Format.Money(p.Closing, p.Currency)}</strong></td></tr>
             """));
         return Section("deferred-h", "Deferred revenue roll-forward", H($"""
             {charts}
             <div class="scroll"><table id="roll-forward">
-            <caption>Contract liability: opening + purchases − recognised − breakage − voids = closing</caption>
+            <caption>Contract liability: opening + purchases + billings − recognised − breakage − voids = closing</caption>
             <thead><tr><th scope="col">Month</th><th scope="col">Currency</th><th scope="col" class="n">Opening</th><th scope="col" class="n">Purchases</th>
-            <th scope="col" class="n">Recognised</th><th scope="col" class="n">Breakage</th><th scope="col" class="n">Voids</th><th scope="col" class="n">Closing</th></tr></thead>
+            <th scope="col" class="n">Billings</th><th scope="col" class="n">Recognised</th><th scope="col" class="n">Breakage</th><th scope="col" class="n">Voids</th><th scope="col" class="n">Closing</th></tr></thead>
             <tbody>{rows}</tbody></table></div>
             {Download("/ui/revenue/deferred-revenue.csv" + query, "the roll-forward")}
             """));

@@ -92,6 +92,8 @@ public sealed class when_each_scope_calls_each_v1_endpoint(LedgerFixture ledger)
         ["GET /v1/journal/balances"] = [FinanceRead, AuditRead, Admin],
         ["GET /v1/reports/deferred-revenue"] = [FinanceRead, AuditRead, Admin],
         ["GET /v1/reports/revenue"] = [FinanceRead, AuditRead, Admin],
+        ["GET /v1/reports/revenue-waterfall"] = [FinanceRead, AuditRead, Admin],
+        ["GET /v1/reports/billed-vs-recognised"] = [FinanceRead, AuditRead, Admin],
         // finance closes the books (the matrix's period placeholder is not a month: answered 400, nothing closed)
         ["POST /v1/accounting/periods/{period}/close"] = [FinanceRead, Admin],
     };

@@ -81,7 +81,7 @@ public sealed class issued_invoice_snapshots(LedgerFixture ledger)
         // 500.00 a month includes 5.00 of usage; usage is at 10 % off the book. 3.60 + 4.50 of usage: 5.00 included, 3.10 overage.
         await s.StartContractAsync($$$"""
             {"id": "snap-allowance-{{{s.Customer}}}", "starts_at": "2026-08-01T00:00:00Z", "period": {"kind": "month", "anchor_day": 1},
-             "fee": {"amount": "500.00", "timing": "advance"}, "included": {"amount": "5.00"}, "overage": {"discount_percent": "10"}}
+             "fee": {"amount": "500.00", "timing": "arrears"}, "included": {"amount": "5.00"}, "overage": {"discount_percent": "10"}}
             """);
         await s.UseAsync("2026-08-03T00:00:00Z", 4_000_000);
         await s.UseAsync("2026-08-23T00:00:00Z", 5_000_000);

@@ -90,14 +90,19 @@ public sealed class when_the_upcoming_invoice_is_read(LedgerFixture ledger)
         var invoice = await UpcomingAsync(s);
         var days = (decimal)NodaTime.Period.Between(from, from.PlusMonths(1), NodaTime.PeriodUnits.Days).Days;
         var fees = invoice.GetProperty("lines").EnumerateArray().Where(l => l.GetProperty("kind").GetString() == "fee").ToList();
-        Assert.Equal(2, fees.Count);
+        Assert.Equal(3, fees.Count);
+        // The last is the next period's fee, billed in advance by this period's invoice.
+        var next = fees[^1];
+        fees.RemoveAt(2);
+        Assert.Equal(("1500.00", invoice.GetProperty("period").GetProperty("to").GetString()),
+            (next.GetProperty("amount").GetString(), next.GetProperty("segment").GetProperty("from").GetString()));
         string Money(decimal d) => Math.Round(d, 2, MidpointRounding.AwayFromZero).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal([Money(1000m * 10 / days), Money(1500m * (days - 10) / days)], fees.Select(f => f.GetProperty("amount").GetString()));
         Assert.Equal([from.AtMidnight().InUtc().ToInstant().ToString(), upgrade.ToString()],
             fees.Select(f => f.GetProperty("segment").GetProperty("from").GetString()));
         Assert.Equal(from.AtMidnight().InUtc().ToInstant().ToString(), invoice.GetProperty("period").GetProperty("from").GetString());
         Assert.Equal(Money(1000m * 10 / days) is var a && Money(1500m * (days - 10) / days) is var b
-            ? (decimal.Parse(a, System.Globalization.CultureInfo.InvariantCulture) + decimal.Parse(b, System.Globalization.CultureInfo.InvariantCulture)).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)
+            ? (decimal.Parse(a, System.Globalization.CultureInfo.InvariantCulture) + decimal.Parse(b, System.Globalization.CultureInfo.InvariantCulture) + 1500m).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)
             : "", invoice.GetProperty("total").GetString());
     }
 

@@ -32,6 +32,7 @@ public sealed class when_the_rating_projection_is_rebuilt(LedgerFixture ledger)
             await UnassignedThenUnpricedThenPricedAsync(),
             await FormulaWithBudgetAsync(),
             await TimeZoneChangedAsync(),
+            await TiersMovedByALateContractAsync(),
         };
         var before = await SnapshotAsync(scenarios);
         Assert.True(before.Rows.Count >= 20, $"only {before.Rows.Count} rows");
@@ -166,6 +167,22 @@ public sealed class when_the_rating_projection_is_rebuilt(LedgerFixture ledger)
         await s.SendAsync(At("2026-10-31T10:00:00Z"), new { model = "m", input_tokens = 800 }); // October in both
         await s.UsageCaughtUpAsync(Autumn.From, Autumn.To);
         await s.PutCustomerAtAsync(ledger.Clock.GetCurrentInstant() + NodaTime.Duration.FromMinutes(1), """{"time_zone":"Asia/Tokyo"}""");
+        return s;
+    }
+
+    private async Task<RatingScenario> TiersMovedByALateContractAsync()
+    {
+        var s = new RatingScenario(ledger);
+        await s.PublishAsync(TieredBook);
+        await s.PutCustomerAsync();
+        await s.SendAsync(At("2026-11-10T10:00:00Z"), new { model = "m", input_tokens = 800 });
+        await s.SendAsync(At("2026-11-20T10:00:00Z"), new { model = "m", input_tokens = 800 });
+        await s.UsageCaughtUpAsync(Autumn.From, Autumn.To);
+        // Periods from October 15: the tier totals move from calendar November to [Oct 15, Nov 15) and [Nov 15, Dec 15).
+        var started = await ledger.Client.PostAsync($"/v1/customers/{s.Customer}/contracts", new StringContent(
+            """{"starts_at": "2026-10-15T00:00:00Z", "period": {"kind": "month", "anchor_day": 15}}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, started.StatusCode);
+        await s.SendAsync(At("2026-11-25T10:00:00Z"), new { model = "m", input_tokens = 800 });
         return s;
     }
 

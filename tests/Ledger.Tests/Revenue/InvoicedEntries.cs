@@ -45,13 +45,13 @@ public sealed class when_usage_and_fees_are_invoiced(LedgerFixture ledger)
     }
 
     [Fact]
-    public async Task subscription_fee_is_recognised_ratably_per_day()
+    public async Task a_fee_in_arrears_is_recognised_ratably_per_day_from_unbilled()
     {
         var s = new InvoiceScenario(ledger);
         await s.StartAsync();
         await s.StartContractAsync($$$"""
             {"id": "fee-{{{s.Customer}}}", "starts_at": "2026-04-01T00:00:00Z", "period": {"kind": "month", "anchor_day": 1},
-             "fee": {"amount": "100.00", "timing": "advance"}}
+             "fee": {"amount": "100.00", "timing": "arrears"}}
             """);
         var invoice = await s.IssuedAsync("2026-04-01");
         Assert.Equal([("fee", null, "100.00")], InvoiceScenario.Lines(invoice));
@@ -64,6 +64,49 @@ public sealed class when_usage_and_fees_are_invoiced(LedgerFixture ledger)
         Assert.All(days, d => Assert.Equal(("unbilled_receivable", "subscription_revenue", "2026-04"), (d.Pair.Debit, d.Pair.Credit, d.PostingPeriod)));
         var balances = await _journal.BalancesAsync(s.Customer);
         Assert.Equal((-100m, 0m, 100m), (balances["subscription_revenue"], balances["unbilled_receivable"], balances["receivable"]));
+    }
+
+    [Fact]
+    public async Task a_fee_billed_in_advance_is_deferred_until_each_day_is_served()
+    {
+        // A monthly contract from yesterday: the calendar stub before it has ended, so closing it bills the first period's fee,
+        // whose days from today on are not served yet (the ledger's clock stands still for the run).
+        var today = ledger.Clock.GetCurrentInstant().InUtc().Date;
+        var start = today.PlusDays(-1);
+        var s = new InvoiceScenario(ledger);
+        await s.StartAsync();
+        await s.StartContractAsync($$$"""
+            {"id": "adv-{{{s.Customer}}}", "starts_at": "{{{start:yyyy-MM-dd}}}T00:00:00Z", "period": {"kind": "month", "anchor_day": {{{start.Day}}}},
+             "fee": {"amount": "310.00", "timing": "advance"}}
+            """);
+        var stub = await s.IssuedAsync($"{(start.Day == 1 ? start.PlusMonths(-1) : start.With(NodaTime.DateAdjusters.StartOfMonth)):yyyy-MM-dd}");
+        Assert.Equal([("fee", null, "310.00")], InvoiceScenario.Lines(stub));
+        await _journal.PostAsync();
+
+        var entries = await _journal.EntriesAsync(s.Customer);
+        var served = Assert.Single(entries, e => e.Kind == "subscription_fee");     // yesterday: served before it was billed
+        Assert.Equal(($"{start:yyyy-MM-dd}", ("unbilled_receivable", "subscription_revenue")), (served.ServiceDate, served.Pair));
+        var ahead = entries.Where(e => e.Kind == "subscription_fee_advance").ToList();
+        Assert.All(ahead, d => Assert.Equal(("contract_liability", "subscription_revenue", d.ServiceDate[..7]), (d.Pair.Debit, d.Pair.Credit, d.PostingPeriod)));
+        Assert.All(ahead, d => Assert.True(string.CompareOrdinal(d.ServiceDate, $"{today:yyyy-MM-dd}") >= 0));
+        Assert.Equal(310m, served.Amount + ahead.Sum(d => d.Amount));
+        var issued = Assert.Single(entries, e => e.Kind == "invoice");
+        Assert.Equal([("receivable", 310m, 0m), ("unbilled_receivable", 0m, served.Amount), ("contract_liability", 0m, ahead.Sum(d => d.Amount))], issued.Lines);
+
+        // At this month's end the days after it are deferred revenue; once all are served, nothing is.
+        var month = $"{today:yyyy-MM}";
+        var later = ahead.Where(d => string.CompareOrdinal(d.PostingPeriod, month) > 0).Sum(d => d.Amount);
+        Assert.True(later > 0);
+        var endOfMonth = await _journal.BalancesAsync(s.Customer, month);
+        Assert.Equal((310m, -later, 0m), (endOfMonth["receivable"], endOfMonth["contract_liability"], endOfMonth["unbilled_receivable"]));
+        var all = await _journal.BalancesAsync(s.Customer);
+        Assert.Equal((0m, -310m), (all["contract_liability"], all["subscription_revenue"]));
+
+        var row = Assert.Single((await _journal.GetAsync($"/v1/reports/deferred-revenue?customer={s.Customer}&from={month}&to={month}"))
+            .GetProperty("periods").EnumerateArray());
+        Assert.Equal(("0.00", $"{ahead.Sum(d => d.Amount):0.00}", $"{ahead.Sum(d => d.Amount) - later:0.00}", $"{later:0.00}"),
+            (row.GetProperty("opening").GetString(), row.GetProperty("billings").GetString(), row.GetProperty("recognised").GetString(),
+             row.GetProperty("closing").GetString()));
     }
 
     [Fact]

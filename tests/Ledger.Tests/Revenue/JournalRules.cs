@@ -59,7 +59,7 @@ public sealed class journal_rules
         var issued = entries.Single(e => e.Kind == "invoice");
         // receivable 39.89 − 7.00 true-up; unbilled 30 + (10.005 − 5 − 2.123); rounding 10.01 − 10.005 + (−2.12 + 2.123) = 0.008
         Assert.Equal([new JournalLine("receivable", 32.89m, 0m, "invoice total without the true-up"),
-            new JournalLine("unbilled_receivable", 0m, 32.882m, "fees and uncovered usage billed"),
+            new JournalLine("unbilled_receivable", 0m, 32.882m, "fee days served and uncovered usage billed"),
             new JournalLine("usage_revenue", 0m, 0.008m, "rounding of invoice lines to minor units")], issued.Lines);
         Assert.Equal((new LocalDate(2026, 5, 1), new LocalDate(2026, 4, 30)), (issued.PostingDate, issued.ServiceDate));
     }

@@ -29,7 +29,7 @@ public sealed class when_finance_reports_deferred_revenue(LedgerFixture ledger)
 
         var csv = await (await ledger.Client.GetAsync($"/v1/reports/deferred-revenue?customer={s.Customer}&from={month}&to={month}&format=csv"))
             .Content.ReadAsStringAsync();
-        Assert.Equal($"currency,period,opening,purchases,recognised,breakage,voids,closing\nUSD,{month},0.00,120.00,105.00,0.00,15.00,0.00\n", csv);
+        Assert.Equal($"currency,period,opening,purchases,billings,recognised,breakage,voids,closing\nUSD,{month},0.00,120.00,0.00,105.00,0.00,15.00,0.00\n", csv);
     }
 
     [Fact]

@@ -1,9 +1,8 @@
 using Ledger.Contracts;
-using Ledger.Customers;
 using NodaTime;
 using NodaTime.Text;
 
-namespace Ledger.Invoices;
+namespace Ledger.Customers;
 
 /// <summary>A billing period of a customer: under the contract that covers it, or a calendar month outside contracts.</summary>
 public sealed record CustomerPeriod(Interval Span, Contract? Contract, DateTimeZone Zone)
@@ -15,7 +14,8 @@ public sealed record CustomerPeriod(Interval Span, Contract? Contract, DateTimeZ
 /// <summary>
 /// Cuts a customer's time into billing periods that never overlap: the contract's periods while a
 /// contract covers the time (a stub first, cut at its end), calendar months in the customer's zone
-/// otherwise, cut where a contract starts or ends (docs/invoicing.md#period-close).
+/// otherwise, cut where a contract starts or ends (docs/invoicing.md#period-close). Invoices and tier
+/// totals (docs/pricing.md#tiers) use these periods.
 /// </summary>
 public static class CustomerPeriods
 {
