@@ -32,13 +32,20 @@ public sealed class AccessMiddleware(RequestDelegate next, ApiKeyRing keys)
         await next(http);
     }
 
-    private static IResult? Decide(HttpContext http, Caller caller)
+    private static IResult? Decide(HttpContext http, Caller caller) =>
+        Refusal(http, caller) is { } refused ? Problems.Forbidden(refused.Detail, refused.Scopes) : null;
+
+    /// <summary>
+    /// Why the endpoint's <see cref="RequiresAttribute"/> refuses this caller, or null when it admits it. The pages under /ui
+    /// decide with this too, so a key opens a page exactly when it may call the API the page shows.
+    /// </summary>
+    public static (string Detail, IReadOnlyList<string> Scopes)? Refusal(HttpContext http, Caller caller)
     {
         var rule = http.GetEndpoint()?.Metadata.GetMetadata<RequiresAttribute>();
         if (rule is null)
             return http.GetEndpoint() is not RouteEndpoint
                 ? null // no such route, or not with this method: let routing answer 404/405
-                : Problems.Forbidden("This endpoint has no access rule yet, so no key may call it.", []);
+                : ("This endpoint has no access rule yet, so no key may call it.", []);
         if (caller.Has(Scopes.Admin) || rule.Scopes.Any(caller.Has)) return null;
         if (caller.Granted.Contains(Scopes.CustomerRead))
         {
@@ -47,9 +54,8 @@ public sealed class AccessMiddleware(RequestDelegate next, ApiKeyRing keys)
                 RouteValue.Decode(http.GetRouteValue(rule.CustomerRoute)?.ToString() ?? "") == caller.CustomerId)
                 return null;
             if (rule.CustomerRoute is not null)
-                return Problems.Forbidden($"This key reads only customer \"{caller.CustomerId}\".", rule.Scopes);
+                return ($"This key reads only customer \"{caller.CustomerId}\".", rule.Scopes);
         }
-        return Problems.Forbidden(
-            $"This key lacks the scope this endpoint needs: one of {string.Join(", ", rule.Scopes.Append(Scopes.Admin).Distinct())}.", rule.Scopes);
+        return ($"This key lacks the scope this endpoint needs: one of {string.Join(", ", rule.Scopes.Append(Scopes.Admin).Distinct())}.", rule.Scopes);
     }
 }

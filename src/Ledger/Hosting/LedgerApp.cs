@@ -154,10 +154,12 @@ public static class LedgerApp
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseMiddleware<AccessMiddleware>();
+        app.UseMiddleware<Ui.UiAccess.Middleware>();
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         // A query value that does not parse (?limit=abc) is a 400 problem, not silently the default.
         app.MapWolverineEndpoints(opts => opts.RejectUnparseableQueryValues = true);
+        Ui.UiRoutes.Map(app);
     }
 
     /// <summary>The folder holding Ledger.sln, or the current folder when run from elsewhere.</summary>

@@ -46,10 +46,13 @@ public static class GetInvoices
     public static async Task<IResult> List(string customerId, IQuerySession session, CancellationToken ct)
     {
         customerId = RouteValue.Decode(customerId);
+        return Results.Json(new { invoices = await ListAsync(session, customerId, ct) });
+    }
+
+    /// <summary>A customer's issued invoices, newest first (also shown on the customer's page under /ui).</summary>
+    public static async Task<IReadOnlyList<InvoiceSummary>> ListAsync(IQuerySession session, string customerId, CancellationToken ct)
+    {
         var invoices = await session.Query<IssuedInvoice>().Where(i => i.CustomerId == customerId).OrderByDescending(i => i.Seq).ToListAsync(ct);
-        return Results.Json(new
-        {
-            invoices = invoices.Select(i => new InvoiceSummary(i.Id, i.Invoice.Number!, i.Invoice.Period, i.Invoice.Currency, i.Invoice.Total, i.Invoice.IssuedAt))
-        });
+        return invoices.Select(i => new InvoiceSummary(i.Id, i.Invoice.Number!, i.Invoice.Period, i.Invoice.Currency, i.Invoice.Total, i.Invoice.IssuedAt)).ToList();
     }
 }

@@ -17,7 +17,7 @@ namespace Ledger.Tests.Support;
 /// Tests isolate themselves by unique sources and customer ids, never by deleting events
 /// (the event tables refuse deletes).
 /// </summary>
-public sealed class LedgerFixture : IAsyncLifetime
+public class LedgerFixture : IAsyncLifetime
 {
     private EmbeddedPostgres? _postgres;
     private string? _dataDirectory;
@@ -31,6 +31,13 @@ public sealed class LedgerFixture : IAsyncLifetime
     public FakeClock Clock { get; } = new(SystemClock.Instance.GetCurrentInstant());
     public NpgsqlDataSource Database => Factory.Services.GetRequiredService<NpgsqlDataSource>();
 
+    /// <summary>Serve on a real loopback port (Kestrel) rather than in memory: for the browser tests in tests/Ledger.UiTests.</summary>
+    protected virtual bool ServeOnLoopback => false;
+
+    /// <summary>Where the ledger listens when it serves on loopback (<see cref="ServeOnLoopback"/>).</summary>
+    public Uri Address => new(Factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
+
     public async Task InitializeAsync()
     {
         var configured = Environment.GetEnvironmentVariable("ConnectionStrings__Ledger");
@@ -43,18 +50,20 @@ public sealed class LedgerFixture : IAsyncLifetime
         else ConnectionString = configured;
 
         CloudEvents.Now = () => Clock.GetCurrentInstant().ToDateTimeOffset();
-        Factory = CreateFactory(ConnectionString, AdminKey, Clock);
+        Factory = CreateFactory(ConnectionString, AdminKey, Clock, ServeOnLoopback);
         Client = Factory.CreateClient();
         Client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
         await WaitUntilReady(Client);
     }
 
     /// <summary>A ledger host over the given database, configured as the tests need (also for tests that start and stop a ledger of their own).</summary>
-    public static WebApplicationFactory<Program> CreateFactory(string connectionString, string adminKey, IClock clock)
+    /// <param name="loopback">Serve with Kestrel on a free loopback port instead of in memory, so a browser can reach it.</param>
+    public static WebApplicationFactory<Program> CreateFactory(string connectionString, string adminKey, IClock clock, bool loopback = false)
     {
         JasperFxEnvironment.AutoStartHost = true;
-        return new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
+            if (loopback) web.UseSetting("urls", "http://127.0.0.1:0");
             web.UseSetting("ConnectionStrings:Ledger", connectionString);
             web.UseSetting("Ledger:BootstrapAdminKey", adminKey);
             // Webhook retries after 0.2 s and 0.5 s (then failed), and a 1 s answer timeout, so the tests run in seconds
@@ -69,6 +78,8 @@ public sealed class LedgerFixture : IAsyncLifetime
             web.UseEnvironment("Testing");
             web.ConfigureTestServices(services => services.AddSingleton(clock));
         });
+        if (loopback) factory.UseKestrel();
+        return factory;
     }
 
     /// <summary>Polls /health/ready until the ledger answers it (10 s at most).</summary>
