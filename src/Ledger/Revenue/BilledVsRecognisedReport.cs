@@ -37,17 +37,14 @@ public static class BilledVsRecognisedReport
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string? from, string? to, string? customer, string? format, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (!GetJournal.TryMonth(from, out var start)) return GetJournal.BadMonth("from");
-        if (!GetJournal.TryMonth(to, out var end)) return GetJournal.BadMonth("to");
-        if (format is not (null or "json" or "csv"))
-            return Hosting.Problems.BadRequest("Invalid format", "format is json (the default) or csv.", "format");
+        if (ReportRequest.Read(from, to, format, out var start, out var end) is { } bad) return bad;
         var view = new BilledVsRecognisedView(from, to, await ReadAsync(db, start, end, customer, ct));
         if (format != "csv") return Results.Json(view);
         var csv = new StringBuilder("currency,customer,period,billed,recognised,unbilled_change,deferred_change,credit_notes\n");
         foreach (var r in view.Rows)
             csv.Append(CultureInfo.InvariantCulture,
                 $"{r.Currency},{RevenueReport.Csv(r.Customer)},{r.Period},{r.Billed},{r.Recognised},{r.UnbilledChange},{r.DeferredChange},{r.CreditNotes}\n");
-        return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        return ReportRequest.Csv(csv);
     }
 
     public static async Task<List<BilledVsRecognisedRow>> ReadAsync(NpgsqlDataSource db, LocalDate? from, LocalDate? to, string? customer, CancellationToken ct)
@@ -58,10 +55,9 @@ public static class BilledVsRecognisedReport
             where ($1::text is null or e.customer_id = $1) and ($2::date is null or e.posting_period >= $2) and ($3::date is null or e.posting_period <= $3)
             group by 1, 2, 3, 4 order by 1, 2, 3
             """);
-        static object Date(LocalDate? d) => d is { } v ? new DateOnly(v.Year, v.Month, 1) : DBNull.Value;
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)customer ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Date(from), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Date(to), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
+        cmd.Parameters.Add(ReportRequest.Text(customer));
+        cmd.Parameters.Add(ReportRequest.Month(from));
+        cmd.Parameters.Add(ReportRequest.Month(to));
         var moves = new List<(string Currency, string Customer, string Period, string Account, decimal Debit)>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))

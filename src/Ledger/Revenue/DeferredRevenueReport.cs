@@ -36,17 +36,14 @@ public static class DeferredRevenueReport
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string? from, string? to, string? customer, string? format, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (!GetJournal.TryMonth(from, out var start)) return GetJournal.BadMonth("from");
-        if (!GetJournal.TryMonth(to, out var end)) return GetJournal.BadMonth("to");
-        if (format is not (null or "json" or "csv"))
-            return Hosting.Problems.BadRequest("Invalid format", "format is json (the default) or csv.", "format");
+        if (ReportRequest.Read(from, to, format, out var start, out var end) is { } bad) return bad;
         await using var cmd = db.CreateCommand("""
             select e.currency, e.posting_period, e.kind, sum(l.credit - l.debit)
             from ledger.journal_entries e join ledger.journal_lines l on l.entry_id = e.entry_id
             where l.account = 'contract_liability' and ($1::text is null or e.customer_id = $1)
             group by 1, 2, 3 order by 1, 2
             """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)customer ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(ReportRequest.Text(customer));
         var moves = new List<(string Currency, LocalDate Period, string Kind, decimal Amount)>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
@@ -78,6 +75,6 @@ public static class DeferredRevenueReport
         var csv = new StringBuilder("currency,period,opening,purchases,billings,recognised,breakage,voids,closing\n");
         foreach (var r in rows)
             csv.Append(CultureInfo.InvariantCulture, $"{r.Currency},{r.Period},{r.Opening},{r.Purchases},{r.Billings},{r.Recognised},{r.Breakage},{r.Voids},{r.Closing}\n");
-        return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        return ReportRequest.Csv(csv);
     }
 }

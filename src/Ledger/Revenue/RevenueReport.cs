@@ -28,10 +28,7 @@ public static class RevenueReport
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string? from, string? to, string? customer, string? format, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (!GetJournal.TryMonth(from, out var start)) return GetJournal.BadMonth("from");
-        if (!GetJournal.TryMonth(to, out var end)) return GetJournal.BadMonth("to");
-        if (format is not (null or "json" or "csv"))
-            return Hosting.Problems.BadRequest("Invalid format", "format is json (the default) or csv.", "format");
+        if (ReportRequest.Read(from, to, format, out var start, out var end) is { } bad) return bad;
         await using var cmd = db.CreateCommand("""
             select e.currency, e.posting_period, e.customer_id, e.model, l.account, sum(l.credit - l.debit)
             from ledger.journal_entries e join ledger.journal_lines l on l.entry_id = e.entry_id
@@ -39,11 +36,10 @@ public static class RevenueReport
               and ($3::date is null or e.posting_period >= $3) and ($4::date is null or e.posting_period <= $4)
             group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4 nulls first, 5
             """);
-        static object Date(LocalDate? d) => d is { } v ? new DateOnly(v.Year, v.Month, 1) : DBNull.Value;
         cmd.Parameters.Add(new NpgsqlParameter { Value = Types });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)customer ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Date(start), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Date(end), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
+        cmd.Parameters.Add(ReportRequest.Text(customer));
+        cmd.Parameters.Add(ReportRequest.Month(start));
+        cmd.Parameters.Add(ReportRequest.Month(end));
         var rows = new List<RevenueRow>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
@@ -52,7 +48,7 @@ public static class RevenueReport
         if (format != "csv") return Results.Json(new RevenueReportView(from, to, rows));
         var csv = new StringBuilder("currency,period,customer,model,type,amount\n");
         foreach (var r in rows) csv.Append(CultureInfo.InvariantCulture, $"{r.Currency},{r.Period},{Csv(r.Customer)},{Csv(r.Model ?? "")},{r.Type},{r.Amount}\n");
-        return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        return ReportRequest.Csv(csv);
     }
 
     /// <summary>A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).</summary>

@@ -89,8 +89,7 @@ public static class WaterfallReport
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     public static async Task<IResult> Get(string? customer, string? format, NpgsqlDataSource db, CancellationToken ct)
     {
-        if (format is not (null or "json" or "csv"))
-            return Hosting.Problems.BadRequest("Invalid format", "format is json (the default) or csv.", "format");
+        if (ReportRequest.BadFormat(format) is { } bad) return bad;
         var view = await ReadAsync(db, customer, ct);
         if (format != "csv") return Results.Json(view);
         var csv = new StringBuilder("currency,booked_in,booked," + string.Concat(view.Months.Select(m => m + ",")) + "voided,deferred\n");
@@ -98,13 +97,13 @@ public static class WaterfallReport
             csv.Append(CultureInfo.InvariantCulture, $"{r.Currency},{r.BookedIn},{r.Booked},")
                 .Append(string.Concat(view.Months.Select(m => (r.Recognised.TryGetValue(m, out var a) ? a : "") + ",")))
                 .Append(CultureInfo.InvariantCulture, $"{r.Voided},{r.Deferred}\n");
-        return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        return ReportRequest.Csv(csv);
     }
 
     public static async Task<WaterfallView> ReadAsync(NpgsqlDataSource db, string? customer, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand(Sql);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)customer ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        cmd.Parameters.Add(ReportRequest.Text(customer));
         var cells = new List<(string Currency, string BookedIn, string Column, decimal Amount)>();
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
