@@ -123,7 +123,7 @@ public static class TracePage
                     <tr><td><a href="/ui/trace/entries/{j.Entry}">#{j.Entry}</a></td><td><code>{j.Kind}</code></td><td>{j.PostingPeriod}</td><td>{j.ServiceDate.ToString("uuuu-MM-dd", null)}</td><td class="n">{Format.Money(j.Amount, c)}</td></tr>
                     """))}</tbody></table>
                 """);
-        var revenue = u.Revenue is not { } r ? Html.Empty : Ties(r.Expected, r.Journal, u.Journal.Count, r.Ties, c, "expected revenue (amount − allowance)");
+        var revenue = u.Revenue is not { } r ? Html.Empty : Ties(r.Expected, r.Journal, u.Journal.Count, r.Ties, c, "expected revenue, amount − allowance");
         return Layout.Page(http, $"Trace of event {u.Id}", H($"""
             <nav aria-label="Trace path" class="crumbs"><ol>
               <li><span aria-current="page">Raw event</span></li><li>rating</li><li>drawdowns and invoices</li><li>journal entries</li>
@@ -193,7 +193,7 @@ public static class TracePage
 
     private static string ParentName(string hop) => hop switch
     {
-        "invoice_line_events" => "line amount (unrounded)",
+        "invoice_line_events" => "line amount, unrounded",
         "fee_line_days" => "fee line amount",
         _ => "entry amount"
     };
@@ -201,7 +201,7 @@ public static class TracePage
     /// <summary>Parent, children's sum and whether they tie to the last digit.</summary>
     private static Html Ties(string parent, string sum, long count, bool ties, string currency, string parentName) => H($"""
         <dl class="figures ties">
-          <div><dt>Parent ({parentName})</dt><dd id="parent-amount">{Format.Money(parent, currency)}</dd></div>
+          <div><dt>Parent: {parentName}</dt><dd id="parent-amount">{Format.Money(parent, currency)}</dd></div>
           <div><dt>Children sum ({count} in all pages)</dt><dd id="children-sum">{Format.Money(sum, currency)}</dd></div>
           <div><dt>Check</dt><dd>{(ties ? H($"""<span class="badge ok" id="ties">✓ Ties</span>""") : H($"""<span class="badge broken" id="ties">✗ Does not tie</span>"""))}</dd></div>
         </dl>
@@ -229,6 +229,7 @@ public static class TracePage
           <div><dt>Stored</dt><dd>{Format.Time(raw.StoredAt, zone)}</dd></div>
           <div><dt>Chain hash</dt><dd>{(raw.Chain.Hash is { } h ? Format.Id(h, "chain hash") : H($"—"))}</dd></div>
         </dl>
+        <p class="hint">As stored in the log, indented for reading (a usage event as its CloudEvent); the values are exactly as received.</p>
         <pre tabindex="0" id="{idPrefix}-json" aria-label="The raw event as JSON"><code>{raw.Event?.ToJsonString(Pretty) ?? "(empty)"}</code></pre>
         """);
 
@@ -236,7 +237,7 @@ public static class TracePage
         <div class="scroll"><table id="trace-lines"><caption>Invoice lines; a line that bills usage opens its events</caption>
         <thead><tr><th scope="col" class="n">Line</th><th scope="col">Kind</th><th scope="col">Description</th><th scope="col" class="n">Quantity</th><th scope="col" class="n">Amount</th><th scope="col" class="n">Unrounded</th><th scope="col">Next hop</th></tr></thead>
         <tbody>{lines.Select(l => H($"""
-            <tr><td class="n">{l.Index}</td><td><code>{l.Kind}</code></td><td>{l.Description}</td><td class="n">{l.Quantity ?? ""}</td>
+            <tr><td class="n">{l.Index}</td><td><code>{l.Kind}</code></td><td>{l.Description}</td><td class="n">{Quantity(l.Quantity)}</td>
             <td class="n">{Format.Money(l.Amount, e.Currency)}</td><td class="n">{Format.Money(l.Unrounded, e.Currency)}</td>
             <td>{(l.Trace is not null && hop == "invoice_lines" ? H($"""<a href="/ui/trace/entries/{e.Id}?line={l.Index}">Trace line {l.Index}</a>""") : H($"""<span class="hint">{(hop == "invoice_lines" ? "bills no usage" : "")}</span>"""))}</td></tr>
             """))}</tbody></table></div>
@@ -278,6 +279,10 @@ public static class TracePage
         var more = next is null ? Html.Empty : H($"""<a class="button" href="{baseHref}{l}cursor={next}" rel="next">Next page</a>""");
         return cursor is null && next is null ? Html.Empty : H($"""<p class="actions">{first} {more}</p>""");
     }
+
+    private static string Quantity(string? quantity) =>
+        decimal.TryParse(quantity, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var q)
+            ? q.ToString("#,0.##########", System.Globalization.CultureInfo.InvariantCulture) : quantity ?? "";
 
     private static JsonSerializerOptions PrettyOptions()
     {
