@@ -238,6 +238,11 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Trace line ") }).First.ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/ui/trace/entries/{entry}\\?line=\\d+$"));
         await Expect(page.Locator("#trace-events")).ToContainTextAsync(Seed.PaidEvent);
+        // An invoice credits paid in full posts no journal entry: its usage lines open their period's events on the disputes page.
+        await page.GotoAsync($"/ui/invoices/{Seed.InvoiceId}");
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Usage events of line ") }).First.ClickAsync();
+        await Expect(page.Locator("#disputes")).ToContainTextAsync(Seed.LastMonthEvent);
+        await Expect(page.Locator("#disputes")).Not.ToContainTextAsync(Seed.ThisMonthEvent);
         // And from the event page.
         await page.GotoAsync($"/ui/events/{Uri.EscapeDataString(Seed.Source)}/{Seed.PaidEvent}");
         await page.GetByRole(AriaRole.Link, new() { Name = "Trace this event" }).ClickAsync();

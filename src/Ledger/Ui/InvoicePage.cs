@@ -29,8 +29,8 @@ public static class InvoicePage
             <p class="actions"><a class="button" href="/ui/invoices/{id}/print">Printable invoice</a> {proof}</p>
             <p class="hint">The proof bundle holds the invoice as issued, the usage events it billed and the hashes tying them to a signed checkpoint;
             check it offline with <code>dotnet run --project tools/ProofCheck -- bundle.json</code>.</p>
-            {(traces && entry is null ? H($"""<p class="hint">No journal entry for this invoice yet, so its lines have no trace here (the journal posts every few seconds; an invoice that credits paid in full moves no money and has none). Each event's trace is on its event page.</p>""") : Html.Empty)}
-            {Render(invoice, zone, traces && entry is not null)}
+            {(traces && entry is null && invoice.Number is not null ? H($"""<p class="hint">This invoice has no journal entry (yet: the journal posts every few seconds; an invoice that credits paid in full moves no money and posts none), so a line opens its period's usage events on the disputes page, each with its own trace.</p>""") : Html.Empty)}
+            {Render(invoice, zone, traces, entry is not null)}
             """));
     }
 
@@ -73,13 +73,15 @@ public static class InvoicePage
         BillingPeriods.Zone((await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct))?.TimeZone ?? "UTC");
 
     /// <summary>The invoice; <paramref name="traces"/>: each line that bills usage links to its trace (issued invoices, finance or audit keys).</summary>
-    private static Html Render(InvoiceView invoice, DateTimeZone zone, bool traces = false)
+    private static Html Render(InvoiceView invoice, DateTimeZone zone, bool traces = false, bool posted = false)
     {
         var c = invoice.Currency;
         traces &= invoice.Number is not null;
+        var days = $"from={invoice.Period.From.InZone(zone).Date:uuuu-MM-dd}&to={invoice.Period.To.InZone(zone).Date.PlusDays(-1):uuuu-MM-dd}";
         Html TraceCell(InvoiceLineView l, int n) => !traces ? Html.Empty
             : global::Ledger.Trace.LineEvents.ModeOf(l) is null ? H($"""<td><span class="hint">no usage</span></td>""")
-            : H($"""<td><a href="/ui/invoices/{Format.Segment(invoice.Id)}/lines/{n}/trace" aria-label="Trace line {n + 1}: {l.Description}">Trace</a></td>""");
+            : posted ? H($"""<td><a href="/ui/invoices/{Format.Segment(invoice.Id)}/lines/{n}/trace" aria-label="Trace line {n + 1}: {l.Description}">Trace</a></td>""")
+            : H($"""<td><a href="/ui/disputes?customer={Format.Segment(invoice.Customer)}&{days}{(l.Model is null ? "" : "&model=" + Format.Segment(l.Model))}" aria-label="Usage events of line {n + 1}: {l.Description}">Events</a></td>""");
         var lines = invoice.Lines.Count == 0
             ? H($"""<tr><td colspan="{(traces ? 5 : 4)}" class="empty">No lines: nothing was rated in this period.</td></tr>""")
             : Join(invoice.Lines.Select((l, n) => H($"""
