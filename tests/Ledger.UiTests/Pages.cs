@@ -90,6 +90,8 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         await Expect(page.Locator(":focus")).ToHaveTextAsync("Skip to content");
         var spend = page.Locator("#period-spend");
         var before = (await spend.TextContentAsync())!;
+        var draft = page.Locator("#draft-subtotal");
+        var draftBefore = (await draft.TextContentAsync())!;
         Assert.Contains("$", before);
         await Expect(page.Locator("main")).ToContainTextAsync("50% of the $100.00 budget reached");
         await Expect(page.Locator("main")).ToContainTextAsync("order-ui-1");
@@ -100,6 +102,7 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
             ui.Ledger.Clock.GetCurrentInstant().ToDateTimeOffset().AddMinutes(-1), 4_000_000, 0);
 
         await Expect(spend).Not.ToHaveTextAsync(before, new() { Timeout = 20_000 });
+        await Expect(draft).Not.ToHaveTextAsync(draftBefore, new() { Timeout = 20_000 });
         await UiFixture.ScreenshotAsync(page, "customer");
     }
 
@@ -144,6 +147,18 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         Assert.Equal("currency,period,opening,purchases,billings,recognised,breakage,voids,closing", csv[0]);
         Assert.Contains(csv, line => line.StartsWith("USD,") && line.Contains(",50.00,"));
 
+        await Expect(page.Locator("#waterfall")).ToContainTextAsync("$50.00");
+        await Expect(page.Locator("#billed-vs-recognised")).ToContainTextAsync(Seed.Customer);
+        var waterfall = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Link, new() { Name = "Download the waterfall (CSV)" }).ClickAsync());
+        Assert.Equal("revenue-waterfall.csv", waterfall.SuggestedFilename);
+        Assert.StartsWith("currency,booked_in,booked,", (await File.ReadAllLinesAsync((await waterfall.PathAsync())!))[0]);
+        var billed = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Link, new() { Name = "Download billed vs recognised (CSV)" }).ClickAsync());
+        var billedCsv = await File.ReadAllLinesAsync((await billed.PathAsync())!);
+        Assert.Equal("currency,customer,period,billed,recognised,unbilled_change,deferred_change,credit_notes", billedCsv[0]);
+        Assert.Contains(billedCsv, line => line.Contains(Seed.Customer));
+
         await page.GotoAsync("/ui/revenue?from=bad");
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("yyyy-MM");
     }
@@ -178,6 +193,125 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         }
         await page.GetByRole(AriaRole.Button, new() { Name = "Run verification" }).ClickAsync();
         await Expect(page.Locator("#verdict")).ToHaveTextAsync("Verified");
+    }
+
+    [Fact]
+    public async Task a_tester_follows_a_revenue_entry_down_to_the_raw_event()
+    {
+        var entry = await InvoiceEntryAsync(Seed.PaidInvoiceId);
+        var page = await ui.SignedInAsync();
+        await SearchAsync(page, entry.ToString());
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex($"^#{entry} ") }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Trace of journal entry #{entry}");
+        await Expect(page.Locator("#ties")).ToHaveTextAsync("✓ Ties");
+        await Expect(page.Locator("#checkpoint")).ToContainTextAsync("Verified against checkpoint");
+        await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "trace-entry");
+
+        // A large hop comes in pages (the API's cursor); the children's sum is over all pages.
+        await page.GotoAsync($"/ui/trace/entries/{entry}?limit=1");
+        await Expect(page.Locator("#trace-lines tbody tr")).ToHaveCountAsync(1);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Trace line 1" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#ties")).ToHaveTextAsync("✓ Ties");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Trace line 1" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 2 }).First).ToContainTextAsync("Invoice line 1");
+        await Expect(page.Locator("#ties")).ToHaveTextAsync("✓ Ties");
+        await Expect(page.Locator("#trace-events")).ToContainTextAsync("verified");
+        await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "trace-line");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = $"{Seed.Source} {Seed.PaidEvent}" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Trace of event {Seed.PaidEvent}");
+        await Expect(page.Locator("#raw-json")).ToContainTextAsync($"\"id\": \"{Seed.PaidEvent}\"");
+        await Expect(page.Locator("#raw-json")).ToContainTextAsync("\"input_tokens\": 3000000");
+        await Expect(page.Locator(".badge.chain")).ToHaveTextAsync("Hash chain verified");
+        await Expect(page.Locator("#formula")).Not.ToHaveTextAsync("—");
+        await Expect(page.Locator("#billed-on")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#journal-shares")).ToContainTextAsync("#");
+        await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "trace-event");
+
+        // The same chain from the invoice page: a usage line's Trace link opens that line's hop.
+        await page.GotoAsync($"/ui/invoices/{Seed.PaidInvoiceId}");
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Trace line ") }).First.ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/ui/trace/entries/{entry}\\?line=\\d+$"));
+        await Expect(page.Locator("#trace-events")).ToContainTextAsync(Seed.PaidEvent);
+        // An invoice credits paid in full posts no journal entry: its usage lines open their period's events on the disputes page.
+        await page.GotoAsync($"/ui/invoices/{Seed.InvoiceId}");
+        await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^Usage events of line ") }).First.ClickAsync();
+        await Expect(page.Locator("#disputes")).ToContainTextAsync(Seed.LastMonthEvent);
+        await Expect(page.Locator("#disputes")).Not.ToContainTextAsync(Seed.ThisMonthEvent);
+        // And from the event page.
+        await page.GotoAsync($"/ui/events/{Uri.EscapeDataString(Seed.Source)}/{Seed.PaidEvent}");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Trace this event" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync($"Trace of event {Seed.PaidEvent}");
+    }
+
+    [Fact]
+    public async Task the_trace_page_shows_a_broken_hash_badge_for_a_tampered_event()
+    {
+        var page = await ui.SignedInAsync();
+        var path = $"/ui/trace/events/{Uri.EscapeDataString(Seed.Source)}/{Seed.ThisMonthEvent}";
+        var (sequence, original) = await RowAsync(Seed.Source, Seed.ThisMonthEvent);
+        await TamperAsync("update ledger.mt_events set data = jsonb_set(data, '{meters,input_tokens}', '7') where seq_id = $1", sequence);
+        try
+        {
+            await page.GotoAsync(path);
+            await Expect(page.Locator(".badge.chain")).ToHaveTextAsync("Hash chain broken");
+            await Expect(page.Locator("#raw-json")).ToContainTextAsync("\"input_tokens\": 7");
+            await UiFixture.AssertAccessibleAsync(page);
+            await UiFixture.ScreenshotAsync(page, "trace-broken");
+        }
+        finally
+        {
+            await TamperAsync("update ledger.mt_events set data = $2::jsonb where seq_id = $1", sequence, original);
+        }
+        await page.GotoAsync(path);
+        await Expect(page.Locator(".badge.chain")).Not.ToHaveTextAsync("Hash chain broken");
+    }
+
+    [Fact]
+    public async Task support_finds_a_disputed_charge_and_downloads_it_as_csv()
+    {
+        var page = await ui.SignedInAsync();
+        await page.GotoAsync("/ui/disputes");
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Enter the customer");
+        await UiFixture.AssertAccessibleAsync(page);
+        var now = ui.Ledger.Clock.GetCurrentInstant().InUtc().Date;
+        await page.GetByLabel("Customer").FillAsync(Seed.Customer);
+        await page.GetByLabel("From day").FillAsync(now.PlusMonths(-2).ToString("uuuu-MM-dd", null));
+        await page.GetByLabel("To day (included)").FillAsync(now.PlusDays(1).ToString("uuuu-MM-dd", null));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Expect(page.Locator("#disputes")).ToContainTextAsync($"{Seed.Source} {Seed.LastMonthEvent}");
+        await Expect(page.Locator("#disputes")).ToContainTextAsync(Seed.InvoiceNumber);
+        await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "disputes");
+
+        var download = await page.RunAndWaitForDownloadAsync(() =>
+            page.GetByRole(AriaRole.Link, new() { Name = "Download for the ticket (CSV)" }).ClickAsync());
+        Assert.EndsWith(".csv", download.SuggestedFilename);
+        var csv = await File.ReadAllLinesAsync((await download.PathAsync())!);
+        Assert.Equal("sequence,source,id,usage_at_utc,usage_at_local,model,request_id,status,amount,currency,invoices,trace", csv[0]);
+        Assert.Contains(csv, line => line.Contains($",{Seed.LastMonthEvent},") && line.Contains(Seed.InvoiceNumber) && line.Contains(",USD,"));
+
+        await page.GetByLabel("Model").FillAsync("no-such-model");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("No usage events");
+    }
+
+    private async Task<long> InvoiceEntryAsync(string invoiceId)
+    {
+        for (var i = 0; ; i++)
+        {
+            await using var cmd = ui.Ledger.Database.CreateCommand("select entry_id from ledger.journal_entries where kind = 'invoice' and cause->>'invoice' = $1");
+            cmd.Parameters.Add(new NpgsqlParameter { Value = invoiceId });
+            if (await cmd.ExecuteScalarAsync() is long id) return id;
+            if (i == 50) throw new InvalidOperationException($"The journal never posted invoice {invoiceId}");
+            await Seed.SendAsync(ui.Ledger.Client, HttpMethod.Post, "/v1/journal/post", "");
+            await Task.Delay(200);
+        }
     }
 
     private static async Task SearchAsync(IPage page, string text)

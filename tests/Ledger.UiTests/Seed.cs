@@ -10,8 +10,11 @@ namespace Ledger.UiTests;
 /// <summary>
 /// What the pages show: a customer in Europe/Berlin with a $100 monthly budget and $50 of credit, usage last month (closed
 /// into an issued invoice) and this month ($50: the 50% budget alert), the journal posted and a checkpoint signed over it all.
+/// A second customer without credit (<see cref="PaidCustomer"/>) has last month's usage on an invoice with a total to pay, so the
+/// invoice has a journal entry of its own to trace through its lines.
 /// </summary>
-public sealed record Seed(string Customer, string Source, string InvoiceId, string InvoiceNumber, string LastMonthEvent, string ThisMonthEvent)
+public sealed record Seed(string Customer, string Source, string InvoiceId, string InvoiceNumber, string LastMonthEvent, string ThisMonthEvent,
+    string PaidCustomer, string PaidInvoiceId, string PaidEvent)
 {
     public static async Task<Seed> PlantAsync(LedgerFixture ledger)
     {
@@ -28,6 +31,12 @@ public sealed record Seed(string Customer, string Source, string InvoiceId, stri
         var now = ledger.Clock.GetCurrentInstant().InUtc();
         var lastMonth = new LocalDate(now.Year, now.Month, 1).PlusMonths(-1);
         var lastMonthTime = lastMonth.PlusDays(14).AtMidnight().PlusHours(12).InUtc().ToDateTimeOffset();
+        var paying = $"ui-paying-{suffix}";
+        await SendAsync(client, HttpMethod.Put, $"/v1/customers/{paying}", $$$"""{"price_book":"{{{book}}}","time_zone":"America/New_York"}""");
+        await IngestAsync(client, source, "paid-1", paying, lastMonthTime, 3_000_000, 200_000);
+        await RatedAsync(client, source, "paid-1");
+        var paidInvoice = JsonDocument.Parse(await SendAsync(client, HttpMethod.Post,
+            $"/v1/customers/{paying}/periods/{lastMonth:yyyy-MM-dd}/close", "")).RootElement.GetProperty("id").GetString()!;
         await IngestAsync(client, source, "last-1", customer, lastMonthTime, 2_000_000, 100_000);
         await IngestAsync(client, source, "now-1", customer, ledger.Clock.GetCurrentInstant().ToDateTimeOffset().AddMinutes(-5), 20_000_000, 0);
         await RatedAsync(client, source, "last-1");
@@ -45,7 +54,7 @@ public sealed record Seed(string Customer, string Source, string InvoiceId, stri
             if (i == 50) throw new InvalidOperationException("No checkpoint came to cover the seeded invoice");
             await Task.Delay(200);
         }
-        return new Seed(customer, source, invoiceId, number, "last-1", "now-1");
+        return new Seed(customer, source, invoiceId, number, "last-1", "now-1", paying, paidInvoice, "paid-1");
     }
 
     public static Task IngestAsync(HttpClient client, string source, string id, string customer, DateTimeOffset time, int input, int output) =>

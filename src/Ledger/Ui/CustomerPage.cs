@@ -42,6 +42,7 @@ public static class CustomerPage
               <div><dt>Price book</dt><dd>{customer.PriceBook ?? "none yet"}</dd></div>
               <div><dt>Credit policy</dt><dd>{customer.Credits.Policy.ToString().ToLowerInvariant()}</dd></div>
             </dl>
+            {When(Caller.Of(http).Has(Scopes.FinanceRead) || Caller.Of(http).Has(Scopes.AuditRead), H($"""<p class="actions"><a class="button secondary" href="/ui/disputes?customer={Format.Segment(customerId)}">Disputed charges</a> <a class="button secondary" href="/ui/revenue?customer={Format.Segment(customerId)}">Revenue</a></p>"""))}
             <section aria-labelledby="spend-h">
               <h2 id="spend-h">Spend now</h2>
               <div id="spend" data-live="{live}" aria-live="polite">{spend}</div>
@@ -136,16 +137,33 @@ public static class CustomerPage
             """));
     }
 
-    private static Html Draft(string customerId, InvoiceView? draft, DateTimeZone zone)
+    /// <summary>The draft invoice's figures, fetched again by the page's script every few seconds like the spend.</summary>
+    [Requires(Scopes.BillingWrite, Scopes.FinanceRead, Scopes.AuditRead, CustomerRoute = "customerId")]
+    public static async Task<IResult> DraftFragment(string customerId, IQuerySession session, IDocumentStore store, NpgsqlDataSource db, IClock clock,
+        CancellationToken ct)
     {
-        if (draft is null) return Section("draft-h", "Draft invoice", H($"""<p class="empty">The draft invoice could not be composed.</p>"""));
+        customerId = RouteValue.Decode(customerId);
+        var customer = await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct);
+        var draft = Answers.Value<InvoiceView>(await UpcomingInvoice.Get(customerId, store, db, clock, ct));
+        return Layout.Fragment(DraftFigures(draft, BillingPeriods.Zone(customer?.TimeZone ?? "UTC")));
+    }
+
+    private static Html DraftFigures(InvoiceView? draft, DateTimeZone zone)
+    {
+        if (draft is null) return H($"""<p class="notice error">The draft invoice could not be composed; reload the page in a moment.</p>""");
         var c = draft.Currency;
-        return Section("draft-h", "Draft invoice", H($"""
+        return H($"""
             <p>Period {Format.Time(draft.Period.From, zone)} – {Format.Time(draft.Period.To, zone)}: {draft.Lines.Count} lines, total so far
-            <strong>{Format.Money(draft.Total, c)}</strong> (subtotal {Format.Money(draft.Subtotal, c)}, credits applied {Format.Money(draft.CreditsApplied, c)}).</p>
+            <strong id="draft-total">{Format.Money(draft.Total, c)}</strong> (subtotal <span id="draft-subtotal">{Format.Money(draft.Subtotal, c)}</span>, credits applied {Format.Money(draft.CreditsApplied, c)}).</p>
+            <p class="hint">As of ledger position {draft.AsOf}. Updates every few seconds.</p>
+            """);
+    }
+
+    private static Html Draft(string customerId, InvoiceView? draft, DateTimeZone zone) =>
+        Section("draft-h", "Draft invoice", H($"""
+            <div id="draft" data-live="/ui/customers/{Format.Segment(customerId)}/draft" aria-live="polite">{DraftFigures(draft, zone)}</div>
             <p><a href="/ui/customers/{Format.Segment(customerId)}/invoices/upcoming">Open the draft invoice</a></p>
             """));
-    }
 
     private static Html Invoices(IReadOnlyList<InvoiceSummary> invoices, DateTimeZone zone)
     {

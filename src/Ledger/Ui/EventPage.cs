@@ -25,7 +25,16 @@ public static class EventPage
         var zone = BillingPeriods.Zone(customer?.TimeZone ?? "UTC");
         var rating = stored.Rating;
         var amount = rating.Amount is { } a && rating.Currency is { } c ? Format.Money(a, c) : H($"—");
+        var caller = Caller.Of(http);
+        var traceHref = $"/ui/trace/events/{Format.Segment(stored.Event["source"]?.GetValue<string>() ?? "")}/{Format.Segment(stored.Event["id"]?.GetValue<string>() ?? "")}";
+        var trace = caller.Has(Scopes.AuditRead) || caller.Has(Scopes.FinanceRead)
+            ? H($"""
+                <p class="actions"><a class="button" href="{traceHref}">Trace this event</a>
+                <span class="hint">its rating, drawdowns, invoices, journal entries and revenue, with its hash-chain status</span></p>
+                """)
+            : Html.Empty;
         return Layout.Page(http, "Usage event", H($"""
+            {trace}
             <dl class="facts">
               <div><dt>Source</dt><dd>{Format.Id(stored.Event["source"]?.GetValue<string>() ?? "", "source")}</dd></div>
               <div><dt>Id</dt><dd>{Format.Id(stored.Event["id"]?.GetValue<string>() ?? "", "event id")}</dd></div>

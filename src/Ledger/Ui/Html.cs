@@ -43,5 +43,8 @@ public ref struct HtmlHandler
     public void AppendFormatted<T>(T value) =>
         _builder.Append(WebUtility.HtmlEncode(value is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : value?.ToString() ?? ""));
 
+    public void AppendFormatted<T>(T value, string? format) =>
+        _builder.Append(WebUtility.HtmlEncode(value is IFormattable f ? f.ToString(format, CultureInfo.InvariantCulture) : value?.ToString() ?? ""));
+
     internal Html ToHtml() => new(_builder.ToString());
 }

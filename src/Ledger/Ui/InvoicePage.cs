@@ -13,7 +13,7 @@ namespace Ledger.Ui;
 public static class InvoicePage
 {
     [Requires(Scopes.BillingWrite, Scopes.FinanceRead, Scopes.AuditRead, CustomerOwned = true)]
-    public static async Task<IResult> Get(string invoiceId, HttpContext http, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(string invoiceId, HttpContext http, IQuerySession session, NpgsqlDataSource db, CancellationToken ct)
     {
         var answer = await GetInvoices.Get(invoiceId, http, session, ct);
         if (Answers.Value<InvoiceView>(answer) is not { } invoice)
@@ -23,11 +23,14 @@ public static class InvoicePage
         var caller = Caller.Of(http);
         var proof = caller.Has(Scopes.AuditRead) || caller.Has(Scopes.FinanceRead) || caller.Granted.Contains(Scopes.CustomerRead)
             ? H($"""<a class="button" href="/ui/invoices/{id}/proof" download>Download proof bundle</a>""") : Html.Empty;
+        var traces = caller.Has(Scopes.FinanceRead) || caller.Has(Scopes.AuditRead);
+        var entry = traces ? await TracePage.InvoiceEntryAsync(db, invoice.Id, ct) : null;
         return Layout.Page(http, $"Invoice {invoice.Number}", H($"""
             <p class="actions"><a class="button" href="/ui/invoices/{id}/print">Printable invoice</a> {proof}</p>
             <p class="hint">The proof bundle holds the invoice as issued, the usage events it billed and the hashes tying them to a signed checkpoint;
             check it offline with <code>dotnet run --project tools/ProofCheck -- bundle.json</code>.</p>
-            {Render(invoice, zone)}
+            {(traces && entry is null && invoice.Number is not null ? H($"""<p class="hint">This invoice has no journal entry (yet: the journal posts every few seconds; an invoice that credits paid in full moves no money and posts none), so a line opens its period's usage events on the disputes page, each with its own trace.</p>""") : Html.Empty)}
+            {Render(invoice, zone, traces, entry is not null)}
             """));
     }
 
@@ -69,14 +72,22 @@ public static class InvoicePage
     private static async Task<DateTimeZone> ZoneAsync(IQuerySession session, string customerId, CancellationToken ct) =>
         BillingPeriods.Zone((await session.LoadAsync<Customer>(Customer.StreamKey(customerId), ct))?.TimeZone ?? "UTC");
 
-    private static Html Render(InvoiceView invoice, DateTimeZone zone)
+    /// <summary>The invoice; <paramref name="traces"/>: each line that bills usage links to its trace (issued invoices, finance or audit keys).</summary>
+    private static Html Render(InvoiceView invoice, DateTimeZone zone, bool traces = false, bool posted = false)
     {
         var c = invoice.Currency;
+        traces &= invoice.Number is not null;
+        var days = $"from={invoice.Period.From.InZone(zone).Date:uuuu-MM-dd}&to={invoice.Period.To.InZone(zone).Date.PlusDays(-1):uuuu-MM-dd}";
+        Html TraceCell(InvoiceLineView l, int n) => !traces ? Html.Empty
+            : global::Ledger.Trace.LineEvents.ModeOf(l) is null ? H($"""<td><span class="hint">no usage</span></td>""")
+            : posted ? H($"""<td><a href="/ui/invoices/{Format.Segment(invoice.Id)}/lines/{n}/trace" aria-label="Trace line {n + 1}: {l.Description}">Trace</a></td>""")
+            : H($"""<td><a href="/ui/disputes?customer={Format.Segment(invoice.Customer)}&{days}{(l.Model is null ? "" : "&model=" + Format.Segment(l.Model))}" aria-label="Usage events of line {n + 1}: {l.Description}">Events</a></td>""");
         var lines = invoice.Lines.Count == 0
-            ? H($"""<tr><td colspan="4" class="empty">No lines: nothing was rated in this period.</td></tr>""")
-            : Join(invoice.Lines.Select(l => H($"""
-                <tr><td>{l.Description}</td><td class="n">{Quantity(l.Quantity)}</td><td class="n">{l.UnitPrice ?? ""}</td><td class="n">{Format.Money(l.Amount, c)}</td></tr>
+            ? H($"""<tr><td colspan="{(traces ? 5 : 4)}" class="empty">No lines: nothing was rated in this period.</td></tr>""")
+            : Join(invoice.Lines.Select((l, n) => H($"""
+                <tr><td>{l.Description}</td><td class="n">{Quantity(l.Quantity)}</td><td class="n">{l.UnitPrice ?? ""}</td><td class="n">{Format.Money(l.Amount, c)}</td>{TraceCell(l, n)}</tr>
                 """)));
+        var extra = traces ? H($"""<td></td>""") : Html.Empty;
         var waiting = invoice.Waiting.Unpriced + invoice.Waiting.Unassigned > 0
             ? H($"""<p class="notice">Not on this invoice yet: {invoice.Waiting.Unpriced} unpriced and {invoice.Waiting.Unassigned} unassigned usage events of the period.</p>""")
             : Html.Empty;
@@ -92,13 +103,13 @@ public static class InvoicePage
             </dl>
             <div class="scroll"><table class="invoice">
             <caption>Lines; each amount rounded once to the currency's minor unit</caption>
-            <thead><tr><th scope="col">Description</th><th scope="col" class="n">Quantity</th><th scope="col" class="n">Unit price</th><th scope="col" class="n">Amount</th></tr></thead>
+            <thead><tr><th scope="col">Description</th><th scope="col" class="n">Quantity</th><th scope="col" class="n">Unit price</th><th scope="col" class="n">Amount</th>{(traces ? H($"""<th scope="col">Trace</th>""") : Html.Empty)}</tr></thead>
             <tbody>{lines}</tbody>
             <tfoot>
-            {(invoice.Overage is { } overage ? H($"""<tr><th scope="row" colspan="3">Usage beyond the included allowance (overage)</th><td class="n">{Format.Money(overage, c)}</td></tr>""") : Html.Empty)}
-            <tr><th scope="row" colspan="3">Subtotal</th><td class="n">{Format.Money(invoice.Subtotal, c)}</td></tr>
-            <tr><th scope="row" colspan="3">Credits applied</th><td class="n">{Format.Money(invoice.CreditsApplied, c)}</td></tr>
-            <tr class="total"><th scope="row" colspan="3">Total</th><td class="n" id="invoice-total">{Format.Money(invoice.Total, c)}</td></tr>
+            {(invoice.Overage is { } overage ? H($"""<tr><th scope="row" colspan="3">Usage beyond the included allowance (overage)</th><td class="n">{Format.Money(overage, c)}</td>{extra}</tr>""") : Html.Empty)}
+            <tr><th scope="row" colspan="3">Subtotal</th><td class="n">{Format.Money(invoice.Subtotal, c)}</td>{extra}</tr>
+            <tr><th scope="row" colspan="3">Credits applied</th><td class="n">{Format.Money(invoice.CreditsApplied, c)}</td>{extra}</tr>
+            <tr class="total"><th scope="row" colspan="3">Total</th><td class="n" id="invoice-total">{Format.Money(invoice.Total, c)}</td>{extra}</tr>
             </tfoot></table></div>
             {waiting}
             {Join(invoice.Limitations.Select(l => H($"""<p class="hint">{l}</p>""")))}

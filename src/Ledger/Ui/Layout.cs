@@ -17,6 +17,7 @@ public static class Layout
             {Link("/ui", "Lookup", path is "/ui" or "/ui/" || path.StartsWith("/ui/search"))}
             {When(caller.CustomerId is not null, Link($"/ui/customers/{Format.Segment(caller.CustomerId ?? "")}", "My account", path.StartsWith("/ui/customers")))}
             {When(caller.Has(Scopes.FinanceRead) || caller.Has(Scopes.AuditRead), Link("/ui/revenue", "Revenue", path.StartsWith("/ui/revenue")))}
+            {When(caller.Has(Scopes.FinanceRead) || caller.Has(Scopes.AuditRead), Link("/ui/disputes", "Disputes", path.StartsWith("/ui/disputes")))}
             {When(caller.Has(Scopes.AuditRead), Link("/ui/audit", "Audit", path.StartsWith("/ui/audit")))}
             </ul>
             <form method="post" action="/ui/sign-out" class="sign-out"><button type="submit">Sign out</button></form>

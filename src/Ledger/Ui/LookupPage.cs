@@ -69,7 +69,7 @@ public static class LookupPage
         {
             var entries = await JournalQuery.ReadAsync(db, new JournalQuery.Filter(null, null, null, null, 0, 1, entryId), ct);
             foreach (var e in entries)
-                hits.Add(new Hit("Journal entry", $"#{e.Id} {e.Description}", $"/ui/journal/{e.Id}", $"{e.Kind}, {e.PostingPeriod}, {Format.MoneyText(e.Amount, e.Currency)} (JSON)"));
+                hits.Add(new Hit("Journal entry", $"#{e.Id} {e.Description}", $"/ui/trace/entries/{e.Id}", $"{e.Kind}, {e.PostingPeriod}, {Format.MoneyText(e.Amount, e.Currency)}: its trace"));
         }
         return hits;
     }

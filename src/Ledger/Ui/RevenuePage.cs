@@ -26,8 +26,12 @@ public static class RevenuePage
         (from, to, customer) = (Blank(from), Blank(to), Blank(customer));
         var revenueAnswer = await RevenueReport.Get(from, to, customer, null, db, ct);
         var deferredAnswer = await DeferredRevenueReport.Get(from, to, customer, null, db, ct);
+        var waterfallAnswer = await WaterfallReport.Get(customer, null, db, ct);
+        var billedAnswer = await BilledVsRecognisedReport.Get(from, to, customer, null, db, ct);
         var revenue = Answers.Value<RevenueReportView>(revenueAnswer);
         var deferred = Answers.Value<RollForwardView>(deferredAnswer);
+        var waterfall = Answers.Value<WaterfallView>(waterfallAnswer);
+        var billed = Answers.Value<BilledVsRecognisedView>(billedAnswer);
         var query = QueryOf(from, to, customer);
         var form = H($"""
             <form method="get" action="/ui/revenue" class="filters">
@@ -37,8 +41,8 @@ public static class RevenuePage
               <button type="submit">Show</button>
             </form>
             """);
-        if (revenue is null || deferred is null)
-            return Layout.Page(http, "Revenue", H($"""{form}<div class="notice error" role="alert"><p>{Answers.Detail(revenue is null ? revenueAnswer : deferredAnswer)}</p></div>"""),
+        if (revenue is null || deferred is null || waterfall is null || billed is null)
+            return Layout.Page(http, "Revenue", H($"""{form}<div class="notice error" role="alert"><p>{Answers.Detail(revenue is null ? revenueAnswer : deferred is null ? deferredAnswer : waterfall is null ? waterfallAnswer : billedAnswer)}</p></div>"""),
                 StatusCodes.Status400BadRequest);
         var months = Months(revenue.Rows);
         return Layout.Page(http, "Revenue", H($"""
@@ -47,6 +51,8 @@ public static class RevenuePage
             {MonthlySection(months, query)}
             {DetailSection(revenue.Rows, query)}
             {RollForwardSection(deferred.Periods, query)}
+            {WaterfallSection(waterfall, query)}
+            {BilledSection(billed.Rows, query)}
             """));
     }
 
@@ -69,6 +75,15 @@ public static class RevenuePage
     [Requires(Scopes.FinanceRead, Scopes.AuditRead)]
     public static async Task<IResult> DeferredCsv(string? from, string? to, string? customer, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
         Download(http, "deferred-revenue.csv", await DeferredRevenueReport.Get(Blank(from), Blank(to), Blank(customer), "csv", db, ct));
+
+    /// <summary>The revenue waterfall as CSV (the customer filter applies; it covers all months).</summary>
+    [Requires(Scopes.FinanceRead, Scopes.AuditRead)]
+    public static async Task<IResult> WaterfallCsv(string? customer, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+        Download(http, "revenue-waterfall.csv", await WaterfallReport.Get(Blank(customer), "csv", db, ct));
+
+    [Requires(Scopes.FinanceRead, Scopes.AuditRead)]
+    public static async Task<IResult> BilledCsv(string? from, string? to, string? customer, HttpContext http, NpgsqlDataSource db, CancellationToken ct) =>
+        Download(http, "billed-vs-recognised.csv", await BilledVsRecognisedReport.Get(Blank(from), Blank(to), Blank(customer), "csv", db, ct));
 
     private static IResult Download(HttpContext http, string name, IResult answer)
     {
@@ -121,12 +136,12 @@ public static class RevenuePage
     {
         if (rows.Count == 0) return Html.Empty;
         var body = rows.Select(r => H($"""
-            <tr><td>{r.Period}</td><td><a href="/ui/customers/{Format.Segment(r.Customer)}">{r.Customer}</a></td><td>{r.Model ?? "—"}</td><td>{Label(r.Type)}</td><td class="n">{Format.Money(r.Amount, r.Currency)}</td></tr>
+            <tr><td>{r.Period}</td><td><a href="/ui/customers/{Format.Segment(r.Customer)}">{r.Customer}</a></td><td>{r.Model ?? "—"}</td><td>{Label(r.Type)}</td><td class="n">{Format.Money(r.Amount, r.Currency)}</td><td>{UsageLink(r)}</td></tr>
             """));
         return Section("detail-h", "By customer, model and type", H($"""
             <div class="scroll"><table id="disaggregation">
             <caption>Revenue disaggregated (ASC 606 / IFRS 15): per month, customer, model and type</caption>
-            <thead><tr><th scope="col">Month</th><th scope="col">Customer</th><th scope="col">Model</th><th scope="col">Type</th><th scope="col" class="n">Amount</th></tr></thead>
+            <thead><tr><th scope="col">Month</th><th scope="col">Customer</th><th scope="col">Model</th><th scope="col">Type</th><th scope="col" class="n">Amount</th><th scope="col">Events</th></tr></thead>
             <tbody>{body}</tbody></table></div>
             {Download("/ui/revenue/revenue.csv" + query, "revenue by customer, model and type")}
             """));
@@ -151,6 +166,53 @@ public static class RevenuePage
             <th scope="col" class="n">Billings</th><th scope="col" class="n">Recognised</th><th scope="col" class="n">Breakage</th><th scope="col" class="n">Voids</th><th scope="col" class="n">Closing</th></tr></thead>
             <tbody>{rows}</tbody></table></div>
             {Download("/ui/revenue/deferred-revenue.csv" + query, "the roll-forward")}
+            """));
+    }
+
+    /// <summary>A usage revenue row opens the disputes page on its customer, month and model: the events behind it, each with its trace.</summary>
+    private static Html UsageLink(RevenueRow r)
+    {
+        if (r.Type != Accounts.UsageRevenue || r.Period.Length < 7 || !DateOnly.TryParseExact(r.Period[..7] + "-01", "yyyy-MM-dd", out var first)) return Html.Empty;
+        var href = $"/ui/disputes?customer={Uri.EscapeDataString(r.Customer)}&from={first:yyyy-MM-dd}&to={first.AddMonths(1).AddDays(-1):yyyy-MM-dd}" +
+                   (r.Model is null ? "" : "&model=" + Uri.EscapeDataString(r.Model));
+        return H($"""<a href="{href}" aria-label="Usage events of {r.Customer}, {r.Period}{(r.Model is null ? "" : ", " + r.Model)}">events</a>""");
+    }
+
+    private static Html WaterfallSection(WaterfallView view, string query)
+    {
+        if (view.Rows.Count == 0)
+            return Section("waterfall-h", "Revenue waterfall", H($"""<p class="empty">Nothing booked into deferred revenue: no prepaid credits sold and no fees billed in advance{(view.Customer is null ? "" : " for this customer")}.</p>"""));
+        var body = view.Rows.Select(r => H($"""
+            <tr><th scope="row">{r.BookedIn}</th><td>{r.Currency}</td><td class="n">{Format.Money(r.Booked, r.Currency)}</td>
+            {view.Months.Select(m => r.Recognised.TryGetValue(m, out var a) ? H($"""<td class="n">{Format.Money(a, r.Currency)}</td>""") : H($"""<td class="n muted">—</td>"""))}
+            <td class="n">{Format.Money(r.Voided, r.Currency)}</td><td class="n"><strong>{Format.Money(r.Deferred, r.Currency)}</strong></td></tr>
+            """));
+        var customerOnly = query.Split('&', '?').FirstOrDefault(p => p.StartsWith("customer=", StringComparison.Ordinal));
+        return Section("waterfall-h", "Revenue waterfall", H($"""
+            <div class="scroll"><table id="waterfall">
+            <caption>Rows: the month revenue was booked into deferred revenue; columns: the month it was recognised. booked − recognised − voided = still deferred (all months; the customer filter applies)</caption>
+            <thead><tr><th scope="col">Booked in</th><th scope="col">Currency</th><th scope="col" class="n">Booked</th>{view.Months.Select(m => H($"""<th scope="col" class="n">{m}</th>"""))}<th scope="col" class="n">Voided</th><th scope="col" class="n">Still deferred</th></tr></thead>
+            <tbody>{body}</tbody></table></div>
+            {Download("/ui/revenue/revenue-waterfall.csv" + (customerOnly is null ? "" : "?" + customerOnly), "the waterfall")}
+            """));
+    }
+
+    private static Html BilledSection(IReadOnlyList<BilledVsRecognisedRow> rows, string query)
+    {
+        if (rows.Count == 0)
+            return Section("billed-h", "Billed vs recognised", H($"""<p class="empty">No journal entries in these months. Widen the months or clear the customer.</p>"""));
+        var body = rows.Select(r => H($"""
+            <tr><td>{r.Period}</td><td><a href="/ui/customers/{Format.Segment(r.Customer)}">{r.Customer}</a></td><td>{r.Currency}</td>
+            <td class="n">{Format.Money(r.Billed, r.Currency)}</td><td class="n">{Format.Money(r.Recognised, r.Currency)}</td><td class="n">{Format.Money(r.UnbilledChange, r.Currency)}</td>
+            <td class="n">{Format.Money(r.DeferredChange, r.Currency)}</td><td class="n">{Format.Money(r.CreditNotes, r.Currency)}</td></tr>
+            """));
+        return Section("billed-h", "Billed vs recognised", H($"""
+            <div class="scroll"><table id="billed-vs-recognised">
+            <caption>Per customer and posting period: billed = recognised − unbilled change + deferred change + credit notes, exactly</caption>
+            <thead><tr><th scope="col">Month</th><th scope="col">Customer</th><th scope="col">Currency</th><th scope="col" class="n">Billed</th><th scope="col" class="n">Recognised</th>
+            <th scope="col" class="n">Unbilled change</th><th scope="col" class="n">Deferred change</th><th scope="col" class="n">Credit notes</th></tr></thead>
+            <tbody>{body}</tbody></table></div>
+            {Download("/ui/revenue/billed-vs-recognised.csv" + query, "billed vs recognised")}
             """));
     }
 

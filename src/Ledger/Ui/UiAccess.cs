@@ -65,7 +65,8 @@ public static class UiAccess
         }
 
         /// <summary>The live part of a page, fetched by its script: answered 401, not redirected to a form.</summary>
-        private static bool IsFragment(PathString path) => path.Value?.EndsWith("/spend", StringComparison.Ordinal) == true;
+        private static bool IsFragment(PathString path) =>
+            path.Value is { } p && (p.EndsWith("/spend", StringComparison.Ordinal) || p.EndsWith("/draft", StringComparison.Ordinal));
     }
 
     public static void Map(WebApplication app)
