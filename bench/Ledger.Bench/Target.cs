@@ -16,7 +16,10 @@ public sealed class Target : IAsyncDisposable
     /// <summary>The in-process ledger's services (null with --url).</summary>
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Only an in-process ledger exposes its services.");
 
-    public static async Task<Target> StartAsync(string? url, string daemon = "Solo", params string[] settings)
+    public static Task<Target> StartAsync(string? url, string daemon = "Solo", params string[] settings) => StartAsync(url, null, daemon, settings);
+
+    /// <summary>With <paramref name="keepData"/>, the private PostgreSQL lives in that folder and is kept (stopped) afterwards, to be reused.</summary>
+    public static async Task<Target> StartAsync(string? url, string? keepData, string daemon, params string[] settings)
     {
         if (url is not null)
         {
@@ -26,12 +29,12 @@ public sealed class Target : IAsyncDisposable
                 ?? throw new InvalidOperationException("With --url, set LEDGER_API_KEY to a key with the ingest scope.");
             return new Target { Url = url, ConnectionString = cs, ApiKey = key };
         }
-        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
+        var dataDirectory = keepData is null ? Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}") : Path.GetFullPath(keepData);
         var postgres = await EmbeddedPostgres.StartAsync(dataDirectory);
         var port = EmbeddedPostgres.FreePort();
         var target = new Target
         {
-            Url = $"http://127.0.0.1:{port}", _postgres = postgres, _dataDirectory = dataDirectory,
+            Url = $"http://127.0.0.1:{port}", _postgres = postgres, _dataDirectory = keepData is null ? dataDirectory : null,
             ApiKey = Ledger.Access.ApiKeySecrets.Generate().Key
         };
         target.ConnectionString = postgres.ConnectionString;

@@ -27,7 +27,10 @@ public static class TraceBenchmark
         var days = args.Int("days", 60);
         var samples = args.Int("samples", 300);
         const int chunk = 500_000;
-        await using var target = await Target.StartAsync(null, "Disabled", "--Ledger:Audit:Chainer", "false", "--Ledger:Journal:PostInterval", "00:00:00",
+        // --data <folder>: the private PostgreSQL lives there and is kept afterwards; a second run on the same folder reuses the
+        // generated ledger (same --events, --customers, --days) and only times the pages. Remove the folder when done.
+        var data = args.String("data");
+        await using var target = await Target.StartAsync(null, data, "Disabled", "--Ledger:Audit:Chainer", "false", "--Ledger:Journal:PostInterval", "00:00:00",
             "--Ledger:Invoices:AutoClose", "false");
         var db = target.Services.GetRequiredService<NpgsqlDataSource>();
         using var http = new HttpClient { BaseAddress = new Uri(target.Url), Timeout = TimeSpan.FromMinutes(2) };
@@ -40,41 +43,9 @@ public static class TraceBenchmark
         if (!book.IsSuccessStatusCode) throw new InvalidOperationException(await book.Content.ReadAsStringAsync());
 
         var clock = Stopwatch.StartNew();
-        // Secondary indexes are dropped for the load and built again after it, as a bulk load does: maintained row by row, the
-        // random event-id index alone made each chunk slower than the one before.
-        var indexes = await IndexesAsync(db);
-        foreach (var (name, _) in indexes) await ExecAsync(db, $"drop index ledger.{name}");
-        var first = await ScalarAsync(db, "select coalesce(max(seq_id), 0) from ledger.mt_events") + 1;
-        await ExecAsync(db, "select setval('ledger.mt_events_sequence', $1)", first + events);
-        for (long lo = first; lo < first + events; lo += chunk)
-        {
-            var hi = Math.Min(first + events - 1, lo + chunk - 1);
-            await ExecAsync(db, Generate, lo, hi, first, events, customers, days);
-            Console.WriteLine($"  log and rated usage up to {hi - first + 1:N0} ({clock.Elapsed.TotalSeconds:N0} s)");
-        }
-        await ExecAsync(db, Grants, customers);
-        await ExecAsync(db, Invoices);
-        for (long lo = first; lo < first + events; lo += chunk)
-            await ExecAsync(db, Billed, lo, Math.Min(first + events - 1, lo + chunk - 1));
-        Console.WriteLine($"  invoices and billing record ({clock.Elapsed.TotalSeconds:N0} s)");
-        await ExecAsync(db, JournalGroups);
-        for (long lo = first; lo < first + events; lo += chunk)
-            await ExecAsync(db, JournalShares, lo, Math.Min(first + events - 1, lo + chunk - 1));
-        await ExecAsync(db, "drop table ledger.bench_groups");
-        Console.WriteLine($"  journal ({clock.Elapsed.TotalSeconds:N0} s)");
-        foreach (var (_, definition) in indexes) await ExecAsync(db, definition);
-        Console.WriteLine($"  {indexes.Count} indexes built again ({clock.Elapsed.TotalSeconds:N0} s)");
-        await ExecAsync(db, "select ledger.mt_mark_event_progression('HighWaterMark', (select max(seq_id) from ledger.mt_events))");
-        while (await Chainer.ChainBatchAsync(db, 20_000, CancellationToken.None) > 0) { }
-        Console.WriteLine($"  chained ({clock.Elapsed.TotalSeconds:N0} s)");
-        await using (var vacuum = db.CreateCommand("vacuum analyze ledger.journal_usage; analyze")) // outside a transaction
-        {
-            vacuum.CommandTimeout = 0;
-            await vacuum.ExecuteNonQueryAsync();
-        }
-        var checkpoint = await http.PostAsync("/v1/audit/checkpoints", null);
-        if (!checkpoint.IsSuccessStatusCode) throw new InvalidOperationException(await checkpoint.Content.ReadAsStringAsync());
-        Console.WriteLine($"generated in {clock.Elapsed.TotalSeconds:N0} s; {await TextAsync(db, "select pg_size_pretty(pg_database_size(current_database()))")} on disk");
+        var existing = await ScalarAsync(db, $"select count(*) from ledger.rated_usage where source = '{Source}'");
+        if (existing == 0) await GenerateAsync(db, http, events, customers, days, chunk, clock);
+        else Console.WriteLine($"reusing the ledger in {data}: {existing:N0} events; {await TextAsync(db, "select pg_size_pretty(pg_database_size(current_database()))")} on disk");
 
         var random = new Random(7);
         var entries = await ListAsync(db, $"select entry_id from ledger.journal_entries where kind like 'usage%' order by random() limit {samples}");
@@ -114,6 +85,46 @@ public static class TraceBenchmark
         Report("dispute page (customer, day, model)", await TimeAsync("dispute", disputePaths, e => e.GetProperty("events").GetArrayLength() > 0));
         Console.WriteLine(failures == 0 ? "all answers tied and chained" : $"{failures} answers failed their check");
         return failures == 0 ? 0 : 1;
+    }
+
+    private static async Task GenerateAsync(NpgsqlDataSource db, HttpClient http, int events, int customers, int days, int chunk, Stopwatch clock)
+    {
+        // Secondary indexes are dropped for the load and built again after it, as a bulk load does: maintained row by row, the
+        // random event-id index alone made each chunk slower than the one before.
+        var indexes = await IndexesAsync(db);
+        foreach (var (name, _) in indexes) await ExecAsync(db, $"drop index ledger.{name}");
+        var first = await ScalarAsync(db, "select coalesce(max(seq_id), 0) from ledger.mt_events") + 1;
+        await ExecAsync(db, "select setval('ledger.mt_events_sequence', $1)", first + events);
+        for (long lo = first; lo < first + events; lo += chunk)
+        {
+            var hi = Math.Min(first + events - 1, lo + chunk - 1);
+            await ExecAsync(db, Generate, lo, hi, first, events, customers, days);
+            Console.WriteLine($"  log and rated usage up to {hi - first + 1:N0} ({clock.Elapsed.TotalSeconds:N0} s)");
+        }
+        await ExecAsync(db, Grants, customers);
+        await ExecAsync(db, Invoices);
+        for (long lo = first; lo < first + events; lo += chunk)
+            await ExecAsync(db, Billed, lo, Math.Min(first + events - 1, lo + chunk - 1));
+        Console.WriteLine($"  invoices and billing record ({clock.Elapsed.TotalSeconds:N0} s)");
+        await ExecAsync(db, JournalGroups);
+        for (long lo = first; lo < first + events; lo += chunk)
+            await ExecAsync(db, JournalShares, lo, Math.Min(first + events - 1, lo + chunk - 1));
+        await ExecAsync(db, "drop table ledger.bench_groups");
+        Console.WriteLine($"  journal ({clock.Elapsed.TotalSeconds:N0} s)");
+        foreach (var (_, definition) in indexes) await ExecAsync(db, definition);
+        Console.WriteLine($"  {indexes.Count} indexes built again ({clock.Elapsed.TotalSeconds:N0} s)");
+        await ExecAsync(db, "select ledger.mt_mark_event_progression('HighWaterMark', (select max(seq_id) from ledger.mt_events))");
+        while (await Chainer.ChainBatchAsync(db, 20_000, CancellationToken.None) > 0) { }
+        Console.WriteLine($"  chained ({clock.Elapsed.TotalSeconds:N0} s)");
+        await using (var vacuum = db.CreateCommand("vacuum analyze ledger.journal_usage; analyze")) // outside a transaction
+        {
+            vacuum.CommandTimeout = 0;
+            await vacuum.ExecuteNonQueryAsync();
+        }
+        var checkpoint = await http.PostAsync("/v1/audit/checkpoints", null);
+        if (!checkpoint.IsSuccessStatusCode) throw new InvalidOperationException(await checkpoint.Content.ReadAsStringAsync());
+        Console.WriteLine($"generated in {clock.Elapsed.TotalSeconds:N0} s; {await TextAsync(db, "select pg_size_pretty(pg_database_size(current_database()))")} on disk");
+
     }
 
     private static void Report(string what, List<double> ms)
