@@ -19,7 +19,10 @@ public sealed class LedgerSchema(IDocumentStore store, NpgsqlDataSource db, ILog
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         foreach (var (name, sql) in LedgerMigrations())
         {
+            // No command timeout: a new index on a large table (0008_trace.sql on millions of rows) takes longer than the default
+            // 30 s, and start-up must wait for it rather than fail. On a database that has it, each statement is a no-op.
             await using var cmd = db.CreateCommand(sql);
+            cmd.CommandTimeout = 0;
             await cmd.ExecuteNonQueryAsync(ct);
             logger.LogDebug("Applied {Migration}", name);
         }
