@@ -17,6 +17,9 @@ public static class Accounts
     /// <summary>Refunds and adjustments: the unused rest of voided purchased credit.</summary>
     public const string CreditNotes = "credit_notes";
 
+    /// <summary>The revenue accounts and the contra-revenue one: what the revenue reports sum as recognised.</summary>
+    public static readonly string[] Revenue = [UsageRevenue, SubscriptionRevenue, BreakageRevenue, PromotionalCredits];
+
     public static readonly IReadOnlyList<string> All =
         [Receivable, UnbilledReceivable, ContractLiability, UsageRevenue, SubscriptionRevenue, BreakageRevenue, PromotionalCredits, CreditNotes];
 }

@@ -25,8 +25,6 @@ public sealed record BilledVsRecognisedView(string? From, string? To, IReadOnlyL
 /// </summary>
 public static class BilledVsRecognisedReport
 {
-    private static readonly string[] Revenue = [Accounts.UsageRevenue, Accounts.SubscriptionRevenue, Accounts.BreakageRevenue, Accounts.PromotionalCredits];
-
     [WolverineGet("/v1/reports/billed-vs-recognised")]
     [Requires(Scopes.FinanceRead, Scopes.AuditRead)]
     [Tags("Journal"), EndpointSummary("Billed vs recognised per customer and accounting period (JSON, or CSV with ?format=csv)")]
@@ -65,7 +63,7 @@ public static class BilledVsRecognisedReport
         return moves.GroupBy(m => (m.Currency, m.Customer, m.Period)).Select(g =>
         {
             decimal Of(params string[] accounts) => g.Where(m => accounts.Contains(m.Account)).Sum(m => m.Debit);
-            var (billed, recognised, unbilled) = (Of(Accounts.Receivable), -Of(Revenue), Of(Accounts.UnbilledReceivable));
+            var (billed, recognised, unbilled) = (Of(Accounts.Receivable), -Of(Accounts.Revenue), Of(Accounts.UnbilledReceivable));
             var (deferred, notes) = (-Of(Accounts.ContractLiability), -Of(Accounts.CreditNotes));
             if (billed != recognised - unbilled + deferred + notes)
                 throw new InvalidOperationException($"Journal lines of {g.Key} touch an account the reconciliation does not know");

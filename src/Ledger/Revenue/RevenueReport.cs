@@ -17,8 +17,6 @@ public sealed record RevenueReportView(string? From, string? To, IReadOnlyList<R
 /// <summary>Revenue disaggregated by period, customer, model and type, summed from the journal (docs/revenue.md#reports).</summary>
 public static class RevenueReport
 {
-    private static readonly string[] Types = [Accounts.UsageRevenue, Accounts.SubscriptionRevenue, Accounts.BreakageRevenue, Accounts.PromotionalCredits];
-
     [WolverineGet("/v1/reports/revenue")]
     [Requires(Scopes.FinanceRead, Scopes.AuditRead)]
     [Tags("Journal"), EndpointSummary("Revenue by accounting period, customer, model and type (JSON, or CSV with ?format=csv)")]
@@ -36,7 +34,7 @@ public static class RevenueReport
               and ($3::date is null or e.posting_period >= $3) and ($4::date is null or e.posting_period <= $4)
             group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4 nulls first, 5
             """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = Types });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Accounts.Revenue });
         cmd.Parameters.Add(ReportRequest.Text(customer));
         cmd.Parameters.Add(ReportRequest.Month(start));
         cmd.Parameters.Add(ReportRequest.Month(end));
