@@ -83,6 +83,40 @@ public static class TraceBenchmark
         Report("entry trace page (usage entry -> events)", await TimeAsync("entry", entryPaths, Ties));
         Report("event trace (event -> invoices, journal)", await TimeAsync("event", eventPaths, Traced));
         Report("dispute page (customer, day, model)", await TimeAsync("dispute", disputePaths, e => e.GetProperty("events").GetArrayLength() > 0));
+
+        // A hop of 1,000 rows (docs/ui.md: a page under 300 ms): the generated entries hold ~83 events, so 2 × --hop-entries entries are
+        // made by merging one customer's first 14 days of one model into one entry (~1,160 events), as a heavier customer's journal would.
+        // Each entry is opened once, so its rows are read cold: the first half as JSON, the second half as the /ui page; then the /ui
+        // page of the first half again, as a person coming back to a trace sees it.
+        var hopEntries = args.Int("hop-entries", 30);
+        if (hopEntries > 0)
+        {
+            var heavy = await HeavyEntriesAsync(db, 2 * hopEntries);
+            var (jsonEntries, htmlEntries) = (heavy.Take(hopEntries).ToList(), heavy.Skip(hopEntries).ToList());
+            static bool Thousand(JsonElement e) => Ties(e) && e.GetProperty("events").GetArrayLength() == 1000;
+            Report("entry trace page, limit=1000, first view (JSON)", await TimeAsync("entry 1000", jsonEntries.Select(e => $"/v1/revenue/entries/{e}/trace?limit=1000"), Thousand));
+            using var ui = new HttpClient { BaseAddress = http.BaseAddress, Timeout = http.Timeout };
+            ui.DefaultRequestHeaders.Add("Cookie", $"{Ledger.Ui.UiAccess.Cookie}={target.ApiKey}");
+            static bool Page(string html) => html.Contains("id=\"ties\">✓ Ties", StringComparison.Ordinal) && Count(html, "<span class=\"ok-text\">verified</span>") == 1000;
+            await TimeHtmlAsync(ui, entries.Take(5).Select(e => $"/ui/trace/entries/{e}"), _ => true); // warm-up: the page's code, not its rows
+            Report("entry trace page, limit=1000, first view (HTML, /ui)", await TimeHtmlAsync(ui, htmlEntries.Select(e => $"/ui/trace/entries/{e}?limit=1000"), Page));
+            Report("entry trace page, limit=1000, seen before (HTML, /ui)", await TimeHtmlAsync(ui, jsonEntries.Select(e => $"/ui/trace/entries/{e}?limit=1000"), Page));
+            async Task<List<double>> TimeHtmlAsync(HttpClient client, IEnumerable<string> paths, Func<string, bool> check)
+            {
+                var times = new List<double>();
+                foreach (var path in paths)
+                {
+                    var watch = Stopwatch.StartNew();
+                    using var response = await client.GetAsync(path);
+                    var body = await response.Content.ReadAsStringAsync();
+                    watch.Stop();
+                    if ((!response.IsSuccessStatusCode || !check(body)) && failures++ < 3)
+                        Console.WriteLine($"  html {path}: {(int)response.StatusCode} {body[..Math.Min(400, body.Length)]}");
+                    times.Add(watch.Elapsed.TotalMilliseconds);
+                }
+                return times;
+            }
+        }
         Console.WriteLine(failures == 0 ? "all answers tied and chained" : $"{failures} answers failed their check");
         return failures == 0 ? 0 : 1;
     }
@@ -126,6 +160,47 @@ public static class TraceBenchmark
         Console.WriteLine($"generated in {clock.Elapsed.TotalSeconds:N0} s; {await TextAsync(db, "select pg_size_pretty(pg_database_size(current_database()))")} on disk");
 
     }
+
+    private static int Count(string text, string part)
+    {
+        var n = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    /// <summary>
+    /// The merged entries of a 1,000-row hop, made once per ledger: for each of the first <paramref name="count"/> uncovered customers, their
+    /// model m-a entries of January 1-14 become one entry (shares moved, amount and lines the sum). The journal refuses changes, so
+    /// its triggers are off for this one transaction (the benchmark is the database's superuser).
+    /// </summary>
+    private static async Task<List<long>> HeavyEntriesAsync(NpgsqlDataSource db, int count)
+    {
+        var existing = await ListAsync(db, "select entry_id from ledger.journal_entries where description = 'bench usage, 14 days' order by entry_id");
+        if (existing.Count >= count) return existing.Take(count).ToList();
+        await ExecAsync(db, MergeEntries, count);
+        await using (var vacuum = db.CreateCommand("vacuum analyze ledger.journal_usage")) { vacuum.CommandTimeout = 0; await vacuum.ExecuteNonQueryAsync(); }
+        var made = await ListAsync(db, "select entry_id from ledger.journal_entries where description = 'bench usage, 14 days' order by entry_id");
+        Console.WriteLine($"  merged {made.Count} entries of {await ScalarAsync(db, "select min(c) from (select count(*) as c from ledger.journal_usage u join ledger.journal_entries e using (entry_id) where e.description = 'bench usage, 14 days' group by entry_id) x"):N0}+ events each");
+        return made.Take(count).ToList();
+    }
+
+    // $1 entries to make
+    private const string MergeEntries = """
+        set local session_replication_role = replica;
+        create temp table heavy on commit drop as
+        select customer_id, min(entry_id) as keep, array_agg(entry_id) as merged, sum(amount) as amount, sum((cause->>'usage_events')::int) as events
+        from ledger.journal_entries
+        where description = 'bench usage' and model = 'm-a' and kind = 'usage_uncovered' and service_date < date '2026-01-15'
+          and customer_id in (select 'bench-c' || c from generate_series(1, $1 * 2 - 1, 2) c)
+        group by customer_id;
+        update ledger.journal_usage u set entry_id = h.keep from heavy h where u.entry_id = any(h.merged) and u.entry_id <> h.keep;
+        delete from ledger.journal_lines l using heavy h where l.entry_id = any(h.merged) and l.entry_id <> h.keep;
+        delete from ledger.journal_entries e using heavy h where e.entry_id = any(h.merged) and e.entry_id <> h.keep;
+        update ledger.journal_entries e set amount = h.amount, description = 'bench usage, 14 days', cause = jsonb_build_object('usage_events', h.events)
+        from heavy h where e.entry_id = h.keep;
+        update ledger.journal_lines l set debit = case when l.line = 1 then h.amount else 0 end, credit = case when l.line = 2 then h.amount else 0 end
+        from heavy h where l.entry_id = h.keep
+        """;
 
     private static void Report(string what, List<double> ms)
     {

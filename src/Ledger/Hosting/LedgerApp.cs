@@ -67,6 +67,7 @@ public static class LedgerApp
         services.AddSingleton<IClock>(SystemClock.Instance);
         services.Configure<IngestOptions>(builder.Configuration.GetSection("Ledger:Ingest"));
         services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(_ => new Trace.TraceReads(connectionString));
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.AddProblemDetails();
         services.AddOpenApi(o => OpenApi.Configure(o));

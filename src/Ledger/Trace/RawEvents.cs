@@ -38,12 +38,20 @@ public static class RawEvents
         where e.seq_id = any($1)
         """;
 
+    public static async Task<Dictionary<long, RawEvent>> LoadAsync(NpgsqlDataSource db, IReadOnlyCollection<long> seqs, CheckpointStatus? checkpoint,
+        CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await LoadAsync(conn, seqs, checkpoint, ct);
+    }
+
     public static async Task<Dictionary<long, RawEvent>> LoadAsync(NpgsqlConnection conn, IReadOnlyCollection<long> seqs, CheckpointStatus? checkpoint,
         CancellationToken ct)
     {
         var found = new Dictionary<long, RawEvent>();
         if (seqs.Count == 0) return found;
         await using var cmd = new NpgsqlCommand(Sql, conn) { Parameters = { new() { Value = seqs.Distinct().ToArray() } } };
+        await cmd.PrepareAsync(ct);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -62,7 +70,7 @@ public static class RawEvents
     {
         var latest = (await Checkpoints.ListAsync(db, 1, ct)).FirstOrDefault();
         return latest is null ? null
-            : new CheckpointStatus(latest.Id, latest.Sequence, latest.Head, latest.CreatedAt, key.TrustedPublicKeys.Any(latest.SignatureValid));
+            : new CheckpointStatus(latest.Id, latest.Sequence, latest.Head, latest.CreatedAt, key.Trusts(latest));
     }
 
     /// <summary>A usage event as its CloudEvent (as GET /v1/events/{source}/{id} shows it); any other event as its stored data.</summary>

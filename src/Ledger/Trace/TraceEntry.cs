@@ -44,7 +44,7 @@ public static class TraceEntry
     [ProducesResponseType<EntryTrace>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Get(string id, int? line, string? cursor, int? limit, NpgsqlDataSource db, IQuerySession session,
+    public static async Task<IResult> Get(string id, int? line, string? cursor, int? limit, NpgsqlDataSource db, TraceReads reads, IQuerySession session,
         AuditSigningKey key, CancellationToken ct)
     {
         if (TracePaging.Parse(cursor, limit, out var after, out var take) is { } bad) return bad;
@@ -56,7 +56,7 @@ public static class TraceEntry
             return Problems.BadRequest("Invalid line", $"line selects a line of an invoice entry; entry {number} is a {entry.Kind} entry: leave line out.", "line");
         var checkpoint = await RawEvents.LatestCheckpointAsync(db, key, ct);
         await using var conn = await db.OpenConnectionAsync(ct);
-        var trace = new Tracer(conn, session, entry, checkpoint, after, take, ct);
+        var trace = new Tracer(conn, reads.Source, session, entry, checkpoint, after, take, ct);
         return entry.Kind switch
         {
             "usage_credits" or "usage_promotional" or "usage_uncovered" => Results.Json(await trace.UsageAsync()),
@@ -65,8 +65,8 @@ public static class TraceEntry
         };
     }
 
-    private sealed class Tracer(NpgsqlConnection conn, IQuerySession session, JournalEntryView entry, CheckpointStatus? checkpoint, long after, int take,
-        CancellationToken ct)
+    private sealed class Tracer(NpgsqlConnection conn, NpgsqlDataSource reads, IQuerySession session, JournalEntryView entry, CheckpointStatus? checkpoint,
+        long after, int take, CancellationToken ct)
     {
         private string M(decimal d) => new Money(d, entry.Currency).ToExactString();
         private decimal Amount => Journal.Parse(entry.Amount);
@@ -177,7 +177,7 @@ public static class TraceEntry
 
         private async Task<List<TracedUsage>> EventsAsync(List<(long Key, decimal Amount)> page)
         {
-            var traced = await TracedUsageReader.LoadAsync(conn, session, page.Select(p => p.Key).ToList(), checkpoint, ct);
+            var traced = await TracedUsageReader.LoadAsync(reads, session, page.Select(p => p.Key).ToList(), checkpoint, ct);
             return page.Where(p => traced.ContainsKey(p.Key)).Select(p => traced[p.Key] with { Share = M(p.Amount) }).ToList();
         }
     }

@@ -33,7 +33,8 @@ public static class TraceEvent
         "shares; revenue.journal (their sum) against revenue.expected (amount − allowance). URL-encode a source that holds slashes.")]
     [ProducesResponseType<EventTrace>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Get(string source, string id, NpgsqlDataSource db, IQuerySession session, AuditSigningKey key, CancellationToken ct)
+    public static async Task<IResult> Get(string source, string id, NpgsqlDataSource db, TraceReads reads, IQuerySession session, AuditSigningKey key,
+        CancellationToken ct)
     {
         source = RouteValue.Decode(source);
         id = RouteValue.Decode(id);
@@ -48,7 +49,7 @@ public static class TraceEvent
             seq = reader.GetInt64(0);
         }
         var checkpoint = await RawEvents.LatestCheckpointAsync(db, key, ct);
-        var traced = await TracedUsageReader.LoadAsync(conn, session, [seq], checkpoint, ct);
+        var traced = await TracedUsageReader.LoadAsync(reads.Source, session, [seq], checkpoint, ct);
         if (!traced.TryGetValue(seq, out var usage))
         {
             var raw = (await RawEvents.LoadAsync(conn, [seq], checkpoint, ct)).GetValueOrDefault(seq);

@@ -22,10 +22,10 @@ public static class TracePage
     private static readonly JsonSerializerOptions Pretty = PrettyOptions();
 
     [Requires(Scopes.FinanceRead, Scopes.AuditRead)]
-    public static async Task<IResult> Entry(string id, int? line, string? cursor, int? limit, HttpContext http, NpgsqlDataSource db, IQuerySession session,
-        AuditSigningKey key, CancellationToken ct)
+    public static async Task<IResult> Entry(string id, int? line, string? cursor, int? limit, HttpContext http, NpgsqlDataSource db, TraceReads reads,
+        IQuerySession session, AuditSigningKey key, CancellationToken ct)
     {
-        var answer = await TraceEntry.Get(id, line, cursor, limit, db, session, key, ct);
+        var answer = await TraceEntry.Get(id, line, cursor, limit, db, reads, session, key, ct);
         if (Answers.Value<EntryTrace>(answer) is not { } trace)
             return Answers.Problem(http, answer, "Nothing to trace",
                 H($"""<p>Look the entry up by its number on <a href="/ui">the lookup page</a>, or open <a href="/ui/trace/entries/{id}">the entry's first hop</a>.</p>"""));
@@ -68,10 +68,10 @@ public static class TracePage
     }
 
     [Requires(Scopes.AuditRead, Scopes.FinanceRead)]
-    public static async Task<IResult> Event(string source, string id, HttpContext http, NpgsqlDataSource db, IQuerySession session, AuditSigningKey key,
-        CancellationToken ct)
+    public static async Task<IResult> Event(string source, string id, HttpContext http, NpgsqlDataSource db, TraceReads reads, IQuerySession session,
+        AuditSigningKey key, CancellationToken ct)
     {
-        var answer = await TraceEvent.Get(source, id, db, session, key, ct);
+        var answer = await TraceEvent.Get(source, id, db, reads, session, key, ct);
         if (Answers.Value<EventTrace>(answer) is not { } trace)
             return Answers.Problem(http, answer, "No such event", H($"""<p>Check the source and id on <a href="/ui">the lookup page</a> (an event as <code>source/id</code>).</p>"""));
         var u = trace.Event;
