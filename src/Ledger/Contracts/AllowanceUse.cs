@@ -30,23 +30,13 @@ public static class AllowanceUse
         await using var tx = await conn.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await using var batch = new NpgsqlBatch(conn, tx);
         batch.BatchCommands.Add(new(RatingProjection.PositionSql));
-        batch.BatchCommands.Add(new("""
-            select segment_start, drawn from ledger.contract_allowances where customer_id = $1 and contract_id = $2 and segment_start = any($3)
-            """)
-        {
-            Parameters =
-            {
-                new() { Value = customerId }, new() { Value = contract.ContractId },
-                new() { Value = segments.Select(s => s.Span.Start.ToDateTimeUtc()).ToArray() }
-            }
-        });
+        batch.BatchCommands.Add(DrawnCommand(segments.Select(s => (customerId, s)).ToList()));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var asOf = reader.GetInt64(0);
         await reader.NextResultAsync(ct);
-        var drawn = new Dictionary<Instant, decimal>();
-        while (await reader.ReadAsync(ct)) drawn[Instant.FromDateTimeUtc(reader.GetDateTime(0))] = reader.GetDecimal(1);
-        return new Figures(segments.Select(s => new Segment(s, drawn.GetValueOrDefault(s.Span.Start))).ToList(), asOf);
+        var drawn = await ReadDrawnAsync(reader, ct);
+        return new Figures(segments.Select(s => new Segment(s, drawn.GetValueOrDefault((customerId, s.ContractId, s.Span.Start)))).ToList(), asOf);
     }
 
     /// <summary>The money allowance usage of <paramref name="customer"/> recorded at <paramref name="now"/> draws (in its currency), or null.</summary>
