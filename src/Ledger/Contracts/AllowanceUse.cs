@@ -53,8 +53,10 @@ public static class AllowanceUse
     {
         if (customer.Contracts.Count == 0) yield break;
         var contract = customer.ContractAt(now);
-        var next = contract?.PeriodOf(now).End
-            ?? customer.Contracts.Where(c => c.StartsAt > now).Select(c => (Instant?)c.StartsAt).Min();
+        // Where what follows starts: the end of the current period, or of the contract if it ends first (another may start
+        // there), or without a contract now the start of the next one.
+        var next = contract is null ? customer.Contracts.Where(c => c.StartsAt > now).Select(c => (Instant?)c.StartsAt).Min()
+            : contract.EndsAt is { } end && end < contract.PeriodOf(now).End ? end : contract.PeriodOf(now).End;
         IEnumerable<AllowanceSegment> segments = contract is null ? [] : ContractAllowances.Of(contract, now).Where(s => s.Span.End > now);
         if (next is { } at && customer.ContractAt(at) is { } following) segments = segments.Concat(ContractAllowances.Of(following, at));
         foreach (var segment in segments)

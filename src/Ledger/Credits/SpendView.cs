@@ -39,7 +39,7 @@ public sealed class SpendView
 
     /// <summary>
     /// The projection's figures for one customer at position <see cref="AsOf"/>; uncovered is that of <see cref="Period"/>;
-    /// <see cref="Allowances"/> are the segments from the current one to the end of the next contract period (<see cref="Contracts.AllowanceUse.Ahead"/>).
+    /// <see cref="Allowances"/> are the segments from the current one to the end of the period that follows (<see cref="Contracts.AllowanceUse.Ahead"/>).
     /// </summary>
     public sealed record Projected(IReadOnlyList<Grant> Grants, IReadOnlyList<Allowance> Allowances, decimal Held, decimal Uncovered, Interval Period, long AsOf)
     {

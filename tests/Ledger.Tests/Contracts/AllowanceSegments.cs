@@ -127,4 +127,16 @@ public sealed class when_a_contracts_allowance_is_shared_out
         Assert.Empty(Ahead(Utc(4, 20), euros));
         Assert.Empty(Ahead(Utc(4, 20)));
     }
+
+    [Fact]
+    public void spend_checks_see_the_contract_that_follows_one_ending_mid_period()
+    {
+        var ending = Contract(Utc(4, 1), (Utc(4, 1), Terms("30.00")));
+        ending.EndsAt = Utc(4, 16);
+        var following = Contract(Utc(4, 16), (Utc(4, 16), Terms("60.00")));
+        following.ContractId = "d";
+
+        // April 1–16 is 15/30 of the first allowance; the next contract's stub April 16–May 1 is 15/30 of its own.
+        Assert.Equal(["allowance:c:2026-04-01T00:00:00Z 15.00", "allowance:d:2026-04-16T00:00:00Z 30.00"], Ahead(Utc(4, 10), ending, following));
+    }
 }
