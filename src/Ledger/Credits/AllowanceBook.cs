@@ -92,4 +92,7 @@ public sealed class AllowanceBook
 
     /// <summary>The draws changed in this batch, to store.</summary>
     public IReadOnlyList<AllowanceDraw> Changes() => _changed.Select(k => _draws[k]).ToList();
+
+    /// <summary>The customers whose allowance draws changed or were counted afresh in this batch: their spend-check figures moved.</summary>
+    public IEnumerable<string> ChangedCustomers() => _changed.Select(k => k.CustomerId).Concat(_resetFrom.Keys).Distinct();
 }

@@ -1,4 +1,5 @@
 using System.Data;
+using Ledger.Contracts;
 using Ledger.Customers;
 using Ledger.Rating;
 using NodaTime;
@@ -6,14 +7,17 @@ using Npgsql;
 
 namespace Ledger.Credits;
 
-/// <summary>A customer's credits, holds and spend, read in one snapshot: all as of one ledger position.</summary>
+/// <summary>A customer's credits, holds, spend and current contract allowance, read in one snapshot: all as of one ledger position.</summary>
 public static class BalanceQuery
 {
     public sealed record Grant(string Id, CreditKind Kind, int Priority, Instant EffectiveAt, Instant? ExpiresAt, decimal Granted, decimal Remaining);
 
-    public sealed record Figures(IReadOnlyList<Grant> Grants, decimal Held, decimal Uncovered, decimal PeriodSpend, decimal? BudgetSpend, long AsOf);
+    /// <param name="AllowanceRemaining">what is left of <paramref name="allowance"/> (the contract allowance usage recorded now draws); 0 without one</param>
+    public sealed record Figures(IReadOnlyList<Grant> Grants, decimal Held, decimal Uncovered, decimal PeriodSpend, decimal? BudgetSpend,
+        decimal AllowanceRemaining, long AsOf);
 
-    public static async Task<Figures> RunAsync(NpgsqlDataSource db, string customerId, Interval period, Interval? budgetPeriod, CancellationToken ct)
+    public static async Task<Figures> RunAsync(NpgsqlDataSource db, string customerId, Interval period, Interval? budgetPeriod,
+        AllowanceSegment? allowance, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         // The projection commits its tables and its position together, so one snapshot reads one position.
@@ -40,6 +44,8 @@ public static class BalanceQuery
                 new() { Value = (budgetPeriod ?? period).Start.ToDateTimeOffset() }, new() { Value = (budgetPeriod ?? period).End.ToDateTimeOffset() }
             }
         });
+        (string, AllowanceSegment)[] segments = allowance is null ? [] : [(customerId, allowance)];
+        batch.BatchCommands.Add(AllowanceUse.DrawnCommand(segments));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         var asOf = reader.GetInt64(0);
@@ -56,6 +62,10 @@ public static class BalanceQuery
         await reader.ReadAsync(ct);
         // The billing period's spend and uncovered part; the budget period's spend (buckets of either period are read once).
         var (spend, uncovered, budgetSpend) = (reader.GetDecimal(0), reader.GetDecimal(1), reader.GetDecimal(2));
-        return new Figures(grants, held, uncovered, spend, budgetPeriod is null ? null : budgetSpend, asOf);
+        await reader.NextResultAsync(ct);
+        var drawn = await AllowanceUse.ReadDrawnAsync(reader, ct);
+        var allowanceRemaining = allowance is null ? 0m
+            : AllowanceUse.Remaining(allowance, drawn.GetValueOrDefault((customerId, allowance.ContractId, allowance.Span.Start)));
+        return new Figures(grants, held, uncovered, spend, budgetPeriod is null ? null : budgetSpend, allowanceRemaining, asOf);
     }
 }

@@ -278,7 +278,10 @@ public sealed class CreditBook(CreditStore store, RatedUsageStore usage, RatingT
         CreditStore.QueueGrants(ops, changed.SelectMany(a => a.Grants).Where(g => g.Changed).ToList());
         CreditStore.QueueHolds(ops, _holds.Values.Where(h => h.Changed).ToList());
         CreditStore.QueueAllowances(ops, Allowances.Changes());
-        CreditStore.QueueAccounts(ops, changed, position);
+        // An account whose customer's allowance moved is written too (no alerts: its credit did not change), so its updated_seq
+        // and the notification tell the spend-check view to read the allowance again (docs/credits.md, "Spend checks and holds").
+        var allowanceMoved = Allowances.ChangedCustomers().Select(c => _accounts.GetValueOrDefault(c)).OfType<CreditAccount>();
+        CreditStore.QueueAccounts(ops, changed.Union(allowanceMoved).ToList(), position);
     }
 
     private void LowBalance(CreditAccount account, long position, Instant at)

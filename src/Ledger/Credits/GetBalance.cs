@@ -1,4 +1,5 @@
 using Ledger.Access;
+using Ledger.Contracts;
 using Ledger.Customers;
 using Ledger.Hosting;
 using Ledger.Kernel;
@@ -16,9 +17,12 @@ public sealed record PeriodView(Instant From, Instant To);
 
 public sealed record BalanceBudgetView(string Amount, string Period, PeriodView Window, string Spend, string Remaining);
 
-/// <summary>A customer's balance; money as exact decimal strings, all figures as of ledger position <see cref="AsOf"/>.</summary>
+/// <summary>
+/// A customer's balance; money as exact decimal strings, all figures as of ledger position <see cref="AsOf"/>.
+/// <see cref="AllowanceRemaining"/> is not credit: it is shown beside <see cref="CreditsRemaining"/> and counted in <see cref="Available"/>.
+/// </summary>
 public sealed record BalanceView(string Customer, string Currency, string Policy, string CreditsRemaining, IReadOnlyList<BalanceGrantView> Grants,
-    string OverageAccrued, string Held, string Available, PeriodView Period, string PeriodSpend, BalanceBudgetView? Budget, string? BudgetRemaining, long AsOf);
+    string OverageAccrued, string AllowanceRemaining, string Held, string Available, PeriodView Period, string PeriodSpend, BalanceBudgetView? Budget, string? BudgetRemaining, long AsOf);
 
 public static class GetBalance
 {
@@ -27,7 +31,8 @@ public static class GetBalance
     [Tags("Credits"), EndpointSummary("A customer's credits, overage, holds, spend and budget, now")]
     [EndpointDescription("credits_remaining: unused credit of grants in force now (under the block policy minus usage credits did not cover " +
         "in the open billing period: a negative balance); overage_accrued: usage credits did not cover in the open billing period (overage " +
-        "policy); held: reserved by open holds; available: credits_remaining − held, what spend checks allow; period_spend: rated spend in " +
+        "policy); allowance_remaining: what is left of the contract allowance that usage recorded now draws before any credit (0 without one); " +
+        "held: reserved by open holds; available: allowance_remaining + credits_remaining − held, what spend checks allow; period_spend: rated spend in " +
         "the open billing period; budget and budget_remaining for the budget's current period. All read in one snapshot at ledger position as_of.")]
     [ProducesResponseType<BalanceView>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -41,7 +46,7 @@ public static class GetBalance
         var period = BillingPeriods.MonthOf(now, zone);
         var budget = customer.Budget;
         var budgetPeriod = budget is null ? (Interval?)null : BillingPeriods.Of(budget.Period, now, zone);
-        var figures = await BalanceQuery.RunAsync(db, customerId, period, budgetPeriod, ct);
+        var figures = await BalanceQuery.RunAsync(db, customerId, period, budgetPeriod, AllowanceUse.Current(customer, now), ct);
         return Results.Json(View(customer, figures, now, period, budgetPeriod));
     }
 
@@ -58,7 +63,7 @@ public static class GetBalance
         return new BalanceView(customer.CustomerId, currency, customer.Credits.Policy.ToString().ToLowerInvariant(), M(remaining),
             f.Grants.Select(g => new BalanceGrantView(g.Id, g.Kind.ToString().ToLowerInvariant(), g.Priority, M(g.Remaining), M(g.Granted),
                 g.EffectiveAt, g.ExpiresAt, InForce(g))).ToList(),
-            M(block ? 0m : f.Uncovered), M(f.Held), M(remaining - f.Held), new PeriodView(period.Start, period.End), M(f.PeriodSpend),
+            M(block ? 0m : f.Uncovered), M(f.AllowanceRemaining), M(f.Held), M(f.AllowanceRemaining + remaining - f.Held), new PeriodView(period.Start, period.End), M(f.PeriodSpend),
             budgetView, budgetView?.Remaining, f.AsOf);
     }
 }

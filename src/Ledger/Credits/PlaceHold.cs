@@ -25,7 +25,7 @@ public static class PlaceHold
     [Tags("Credits"), EndpointSummary("Reserve credit before an expensive call (a hold)")]
     [EndpointDescription("{customer, amount: \"0.50\" | estimate: {model, meters, dimensions}, timeout: \"PT5M\" (default 5 min, at most 24 h), id (optional; " +
         "the same id again answers the same hold)}. 201 with the hold. Under the block policy a hold larger than available is refused with 402 " +
-        "(insufficient-credits, nothing recorded); under overage it is always granted and still reduces available. The hold ends when settled " +
+        "(insufficient-credits, nothing recorded); available counts the remaining contract allowance as in POST /v1/authorize; under overage it is always granted and still reduces available. The hold ends when settled " +
         "usage is rated, when released, or at expires_at.")]
     [ProducesResponseType<HoldView>(StatusCodes.Status201Created)]
     [ProducesResponseType<HoldView>(StatusCodes.Status200OK)]
@@ -66,8 +66,9 @@ public static class PlaceHold
             var figures = view.Check(customer.CustomerId, now)!.Value;
             if (figures.Policy == CreditPolicy.Block && figures.Available < amount)
                 return Problems.PaymentRequired("Insufficient credits",
-                    $"Customer \"{customer.CustomerId}\" has {M(figures.Available)} {customer.Currency} available under the block policy; the hold needs {M(amount)}. Nothing was held.",
-                    new() { ["available"] = M(figures.Available), ["amount"] = M(amount), ["as_of"] = figures.AsOf });
+                    $"Customer \"{customer.CustomerId}\" has {M(figures.Available)} {customer.Currency} available under the block policy " +
+                    $"(of which {M(figures.Allowance)} contract allowance); the hold needs {M(amount)}. Nothing was held.",
+                    new() { ["available"] = M(figures.Available), ["allowance_remaining"] = M(figures.Allowance), ["amount"] = M(amount), ["as_of"] = figures.AsOf });
             var placed = new HoldPlaced(holdId, customer.CustomerId, new Money(amount, customer.Currency), now.Plus(timeout), now, Caller.Of(http).KeyId);
             stream.AppendOne(placed);
             // Durable, in the same transaction (Marten outbox): the expiry cannot be lost once the hold is recorded.

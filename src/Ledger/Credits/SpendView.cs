@@ -6,15 +6,19 @@ using NodaTime;
 
 namespace Ledger.Credits;
 
-/// <summary>A customer's spend-check figures: what credits allow now, and as of which ledger position.</summary>
-public readonly record struct SpendFigures(Customer Customer, decimal Available, long AsOf)
+/// <summary>
+/// A customer's spend-check figures: what can be spent now (<see cref="Available"/>, which counts <see cref="Allowance"/>, the
+/// remaining contract allowance usage recorded now would draw first), and as of which ledger position.
+/// </summary>
+public readonly record struct SpendFigures(Customer Customer, decimal Available, decimal Allowance, long AsOf)
 {
     public CreditPolicy Policy => Customer.Credits.Policy;
 }
 
 /// <summary>
-/// The in-memory spend-check view: per customer, the available balance of GET balance (credits in force
-/// now, minus the period's uncovered usage under <c>block</c>, minus held) as of the rating projection's
+/// The in-memory spend-check view: per customer, the available balance of GET balance (what is left of the contract
+/// allowance usage recorded now draws, plus credits in force now, minus the period's uncovered usage under <c>block</c>,
+/// minus held) as of the rating projection's
 /// position, so a check is a dictionary look-up and some additions, never a database round trip.
 /// <see cref="SpendViewFeed"/> keeps it current from the projection (docs/credits.md, "Spend checks and holds").
 /// </summary>
@@ -30,10 +34,16 @@ public sealed class SpendView
     /// <summary>A grant in force at some instants: what it can still pay.</summary>
     public sealed record Grant(decimal Remaining, Instant EffectiveAt, Instant? ExpiresAt);
 
-    /// <summary>The projection's figures for one customer at position <see cref="AsOf"/>; uncovered is that of <see cref="Period"/>.</summary>
-    public sealed record Projected(IReadOnlyList<Grant> Grants, decimal Held, decimal Uncovered, Interval Period, long AsOf)
+    /// <summary>A contract allowance segment: what its usage (usage that happens in <see cref="Span"/>) can still draw.</summary>
+    public sealed record Allowance(Interval Span, decimal Remaining);
+
+    /// <summary>
+    /// The projection's figures for one customer at position <see cref="AsOf"/>; uncovered is that of <see cref="Period"/>;
+    /// <see cref="Allowances"/> are the segments from the current one to the end of the period that follows (<see cref="Contracts.AllowanceUse.Ahead"/>).
+    /// </summary>
+    public sealed record Projected(IReadOnlyList<Grant> Grants, IReadOnlyList<Allowance> Allowances, decimal Held, decimal Uncovered, Interval Period, long AsOf)
     {
-        public static Projected None(Interval period) => new([], 0m, 0m, period, 0);
+        public static Projected None(Interval period) => new([], [], 0m, 0m, period, 0);
     }
 
     /// <summary>A hold this node placed (+amount) or ended (−amount), counted until the projection passes <see cref="Sequence"/>.</summary>
@@ -86,8 +96,12 @@ public sealed class SpendView
             if (g.EffectiveAt <= now && (g.ExpiresAt is not { } end || now < end)) remaining += g.Remaining;
         // A new billing period has no uncovered usage until the projection records some (which reloads the customer).
         var uncovered = projected.Period.Contains(now) ? projected.Uncovered : 0m;
+        // Usage recorded now draws the allowance of the segment containing now before any credit (docs/credits.md, "Spend checks and holds").
+        var allowance = 0m;
+        foreach (var a in projected.Allowances)
+            if (a.Span.Contains(now)) allowance += a.Remaining;
         var block = customer.Credits.Policy == CreditPolicy.Block;
-        return new SpendFigures(customer, remaining - (block ? uncovered : 0m) - projected.Held - local, asOf);
+        return new SpendFigures(customer, allowance + remaining - (block ? uncovered : 0m) - projected.Held - local, allowance, asOf);
     }
 
     /// <summary>Serializes hold placement for one customer (on this node).</summary>

@@ -1,4 +1,5 @@
 using System.Data;
+using Ledger.Contracts;
 using Ledger.Customers;
 using Ledger.Pricing;
 using Ledger.Rating;
@@ -133,12 +134,16 @@ public sealed class SpendViewLoader(SpendView view, NpgsqlDataSource db, IDocume
         return (long)(await batch.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Grants, held and the open billing period's uncovered usage of the given customers, as of <paramref name="position"/>.</summary>
+    /// <summary>
+    /// Grants, held, the open billing period's uncovered usage and what is left of the contract allowances ahead
+    /// (<see cref="AllowanceUse.Ahead"/>) of the given customers, as of <paramref name="position"/>.
+    /// </summary>
     private async Task LoadFiguresAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Customer> customers, long position, Instant now, CancellationToken ct)
     {
         if (customers.Count == 0) return;
         var ids = customers.Select(c => c.CustomerId).ToArray();
         var periods = customers.Select(c => BillingPeriods.MonthOf(now, BillingPeriods.Zone(c.TimeZone))).ToArray();
+        var allowances = customers.SelectMany(c => AllowanceUse.Ahead(c, now).Select(a => (c.CustomerId, Segment: a))).ToList();
         await using var batch = new NpgsqlBatch(conn, tx);
         batch.BatchCommands.Add(new("""
             select customer_id, effective_at, expires_at, granted - drawn - expired - voided
@@ -153,9 +158,11 @@ public sealed class SpendViewLoader(SpendView view, NpgsqlDataSource db, IDocume
             Parameters = { new() { Value = ids }, new() { Value = periods.Select(p => p.Start.ToDateTimeOffset()).ToArray() },
                 new() { Value = periods.Select(p => p.End.ToDateTimeOffset()).ToArray() } }
         });
+        batch.BatchCommands.Add(AllowanceUse.DrawnCommand(allowances));
         var grants = new Dictionary<string, List<SpendView.Grant>>();
         var held = new Dictionary<string, decimal>();
         var uncovered = new Dictionary<string, decimal>();
+        Dictionary<(string, string, Instant), decimal> drawn;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -169,9 +176,13 @@ public sealed class SpendViewLoader(SpendView view, NpgsqlDataSource db, IDocume
             while (await reader.ReadAsync(ct)) held[reader.GetString(0)] = reader.GetDecimal(1);
             await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct)) uncovered[reader.GetString(0)] = reader.GetDecimal(1);
+            await reader.NextResultAsync(ct);
+            drawn = await AllowanceUse.ReadDrawnAsync(reader, ct);
         }
+        var left = allowances.ToLookup(a => a.CustomerId, a => new SpendView.Allowance(a.Segment.Span,
+            AllowanceUse.Remaining(a.Segment, drawn.GetValueOrDefault((a.CustomerId, a.Segment.ContractId, a.Segment.Span.Start)))));
         for (var i = 0; i < ids.Length; i++)
-            view.Put(ids[i], new SpendView.Projected(grants.GetValueOrDefault(ids[i]) ?? [], held.GetValueOrDefault(ids[i]),
+            view.Put(ids[i], new SpendView.Projected(grants.GetValueOrDefault(ids[i]) ?? [], left[ids[i]].ToList(), held.GetValueOrDefault(ids[i]),
                 uncovered.GetValueOrDefault(ids[i]), periods[i], position));
     }
 }

@@ -81,6 +81,7 @@ public static class CustomerPage
             <dl class="figures">
               <div><dt>Spend this billing period</dt><dd id="period-spend">{Format.Money(b.PeriodSpend, c)}</dd></div>
               <div><dt>Credits remaining</dt><dd>{Format.Money(b.CreditsRemaining, c)}</dd></div>
+              <div><dt>Contract allowance remaining</dt><dd>{Format.Money(b.AllowanceRemaining, c)}</dd></div>
               <div><dt>Held</dt><dd>{Format.Money(b.Held, c)}</dd></div>
               <div><dt>Available</dt><dd>{Format.Money(b.Available, c)}</dd></div>
               <div><dt>Overage accrued</dt><dd>{Format.Money(b.OverageAccrued, c)}</dd></div>

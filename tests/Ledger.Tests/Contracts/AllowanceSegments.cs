@@ -1,6 +1,7 @@
 using Ledger.Contracts;
 using Ledger.Kernel;
 using NodaTime;
+using Customer = Ledger.Customers.Customer;
 
 namespace Ledger.Tests.Contracts;
 
@@ -93,5 +94,49 @@ public sealed class when_a_contracts_allowance_is_shared_out
         Assert.Equal("allowance:x:2027-01-01T09:30:00.25Z", ContractAllowances.GrantId("x", Instant.FromUtc(2027, 1, 1, 9, 30).PlusNanoseconds(250_000_000)));
         Assert.True(ContractAllowances.IsAllowance("allowance:x:2027-01-01T00:00:00Z"));
         Assert.False(ContractAllowances.IsAllowance("prepaid-allowance:1"));
+    }
+
+    private static string[] Ahead(Instant now, params Contract[] contracts) =>
+        AllowanceUse.Ahead(new Customer { CustomerId = "x", Currency = "USD", Contracts = [.. contracts] }, now)
+            .Select(s => $"{s.GrantId} {s.Amount.Amount}").ToArray();
+
+    [Fact]
+    public void spend_checks_see_the_current_segment_on_and_the_next_period()
+    {
+        var c = Contract(Utc(4, 1), (Utc(4, 1), Terms("30.00")), (Utc(4, 11), Terms("60.00")));
+
+        // From April 5: both April segments lie ahead, then May's; from April 20 the first April segment is past.
+        Assert.Equal(["allowance:c:2026-04-01T00:00:00Z 10.00", "allowance:c:2026-04-11T00:00:00Z 40.00", "allowance:c:2026-05-01T00:00:00Z 60.00"],
+            Ahead(Utc(4, 5), c));
+        Assert.Equal(["allowance:c:2026-04-11T00:00:00Z 40.00", "allowance:c:2026-05-01T00:00:00Z 60.00"], Ahead(Utc(4, 20), c));
+        Assert.Equal("allowance:c:2026-04-11T00:00:00Z",
+            AllowanceUse.Current(new Customer { Currency = "USD", Contracts = [c] }, Utc(4, 20))!.GrantId);
+    }
+
+    [Fact]
+    public void spend_checks_see_a_contract_that_has_not_started_and_nothing_in_another_currency()
+    {
+        var later = Contract(Utc(5, 1), (Utc(5, 1), Terms("30.00")));
+        Assert.Equal(["allowance:c:2026-05-01T00:00:00Z 30.00"], Ahead(Utc(4, 20), later));
+        Assert.Null(AllowanceUse.Current(new Customer { Currency = "USD", Contracts = [later] }, Utc(4, 20)));
+
+        var euros = Contract(Utc(4, 1), (Utc(4, 1), Terms("30.00") with
+        {
+            Included = new Allowance(new Money(30m, "EUR"), [])
+        }));
+        Assert.Empty(Ahead(Utc(4, 20), euros));
+        Assert.Empty(Ahead(Utc(4, 20)));
+    }
+
+    [Fact]
+    public void spend_checks_see_the_contract_that_follows_one_ending_mid_period()
+    {
+        var ending = Contract(Utc(4, 1), (Utc(4, 1), Terms("30.00")));
+        ending.EndsAt = Utc(4, 16);
+        var following = Contract(Utc(4, 16), (Utc(4, 16), Terms("60.00")));
+        following.ContractId = "d";
+
+        // April 1–16 is 15/30 of the first allowance; the next contract's stub April 16–May 1 is 15/30 of its own.
+        Assert.Equal(["allowance:c:2026-04-01T00:00:00Z 15.00", "allowance:d:2026-04-16T00:00:00Z 30.00"], Ahead(Utc(4, 10), ending, following));
     }
 }

@@ -172,8 +172,9 @@ public sealed class when_usage_draws_a_contract_allowance(LedgerFixture ledger)
 
         await s.Credits.UseAsync(3);    // allowance 3
         var balance = await s.Credits.BalanceAsync();
-        Assert.Equal(("5.00", "0.00", "5.00"), (balance.GetProperty("credits_remaining").GetString(), balance.GetProperty("overage_accrued").GetString(),
-            balance.GetProperty("available").GetString()));
+        // Shown beside the credit, on its own, and counted in what spend checks allow.
+        Assert.Equal(("5.00", "0.00", "7.00", "12.00"), (balance.GetProperty("credits_remaining").GetString(), balance.GetProperty("overage_accrued").GetString(),
+            balance.GetProperty("allowance_remaining").GetString(), balance.GetProperty("available").GetString()));
         Assert.Equal(new Dictionary<string, string> { ["prepaid"] = "5.00" }, Ledger.Tests.Credits.CreditScenario.GrantsRemaining(balance));
         var credits = await Ledger.Tests.Credits.CreditProbes.CreditsAsync(ledger.Client, s.Customer);
         Assert.Equal(["prepaid"], credits.GetProperty("grants").EnumerateArray().Select(g => g.GetProperty("id").GetString()));
