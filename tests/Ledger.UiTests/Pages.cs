@@ -214,6 +214,13 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         await page.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Trace line 1" })).ToBeVisibleAsync();
         await Expect(page.Locator("#ties")).ToHaveTextAsync("✓ Ties");
+        // The page size is chosen on the page: 1,000 rows a page shows every line again, from the first.
+        await page.GetByRole(AriaRole.Link, new() { Name = "1,000 rows per page" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex($"/ui/trace/entries/{entry}\\?limit=1000$"));
+        await Expect(page.Locator("#trace-lines tbody tr")).Not.ToHaveCountAsync(1);
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Next page" })).ToHaveCountAsync(0);
+        await Expect(page.Locator("#page-size strong")).ToHaveTextAsync("1,000");
+        await Expect(page.Locator("#ties")).ToHaveTextAsync("✓ Ties");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Trace line 1" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 2 }).First).ToContainTextAsync("Invoice line 1");

@@ -41,7 +41,7 @@ public static class TracePage
               <li><span class="hint">then a usage event, its rating and the raw event</span></li>
             </ol></nav>
             """);
-        var paging = Paging(self + (trace.Line is { } ln ? $"?line={ln}&" : "?"), cursor, trace.NextCursor, limit);
+        var paging = Paging(self + (trace.Line is { } ln ? $"?line={ln}&" : "?"), cursor, trace.NextCursor, limit, trace.ChildrenCount);
         return Layout.Page(http, $"Trace of journal entry #{e.Id}", H($"""
             {crumbs}
             <dl class="facts">
@@ -272,13 +272,22 @@ public static class TracePage
             """);
     }
 
-    private static Html Paging(string baseHref, string? cursor, string? next, int? limit)
+    /// <summary>First and next page; the page size (each from the first page) once a hop has more children than one default page.</summary>
+    private static Html Paging(string baseHref, string? cursor, string? next, int? limit, long count)
     {
         var l = limit is { } n ? $"limit={n}&" : "";
         var first = cursor is null ? Html.Empty : H($"""<a class="button secondary" href="{baseHref}{l}">First page</a>""");
         var more = next is null ? Html.Empty : H($"""<a class="button" href="{baseHref}{l}cursor={next}" rel="next">Next page</a>""");
-        return cursor is null && next is null ? Html.Empty : H($"""<p class="actions">{first} {more}</p>""");
+        var size = limit ?? TracePaging.DefaultLimit;
+        var sizes = limit is null && count <= TracePaging.DefaultLimit ? Html.Empty : H($"""
+            <p class="hint" id="page-size">Rows per page: {Join(PageSizes.Select(s => s == size
+                ? H($"""<strong aria-current="true">{s:#,0}</strong> """)
+                : H($"""<a href="{baseHref}limit={s}" aria-label="{s:#,0} rows per page">{s:#,0}</a> """)))}</p>
+            """);
+        return cursor is null && next is null ? sizes : H($"""<p class="actions">{first} {more}</p>{sizes}""");
     }
+
+    private static readonly int[] PageSizes = [TracePaging.DefaultLimit, 500, TracePaging.MaxLimit];
 
     private static string Quantity(string? quantity) =>
         decimal.TryParse(quantity, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var q)
