@@ -38,9 +38,9 @@ public sealed record TracedUsage(long Sequence, string Source, string Id, string
     IReadOnlyList<BilledOn> Invoices, IReadOnlyList<JournalShare> Journal, Recognised? Revenue, RawEvent? Raw);
 
 /// <summary>
-/// Reads <see cref="TracedUsage"/> for a page of events: one round trip of three set-based statements (rated rows, billing record with
-/// its invoices, journal shares with their entries; each a primary-key probe per event), then the grants and price books named, and the
-/// raw events. Invoices and journal entries are joined once per row, not aggregated per event (docs/performance.md#tracing).
+/// Reads <see cref="TracedUsage"/> for a page of events, in parts read at the same time: per part, one round trip of three set-based
+/// statements (rated rows, billing record joined to its invoices, journal shares joined to their entries; each a primary-key probe per
+/// event) and one for the raw events; then the grants and price books the page names (docs/performance.md#tracing).
 /// </summary>
 public static class TracedUsageReader
 {
@@ -62,7 +62,7 @@ public static class TracedUsageReader
         where u.seq = any($1) order by u.seq, e.entry_id
         """;
 
-    /// <summary>At most this many parts of a page are read at once, each on its own connection (see <see cref="LoadAsync"/>).</summary>
+    /// <summary>A page is read in at most this many parts of at least <see cref="SmallestPart"/> events (100 events: 8 parts).</summary>
     private const int Parts = 8, SmallestPart = 13;
 
     /// <summary>
