@@ -257,6 +257,33 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
     }
 
     [Fact]
+    public async Task a_credit_purchase_and_the_usage_it_paid_trace_down_to_their_raw_events()
+    {
+        var page = await ui.SignedInAsync();
+        // The purchase: a grant entry shows the grant, what the entry posted for it, and the grant's event in the log.
+        var purchase = await EntryAsync("credit_purchase", Seed.Customer);
+        await page.GotoAsync($"/ui/trace/entries/{purchase}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 2 }).First).ToHaveTextAsync("Credit grant: the grant and its event");
+        await Expect(page.Locator("#ties")).ToHaveTextAsync("✓ Ties");
+        await Expect(page.Locator("#parent-amount")).ToHaveTextAsync("$50.00");
+        await Expect(page.Locator("#grant-json")).ToContainTextAsync("order-ui-1");
+        await Expect(page.Locator(".crumbs")).ToContainTextAsync("then the grant's event in the log");
+        await Expect(page.Locator(".badge.chain")).ToHaveTextAsync("Hash chain verified");
+        await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "trace-grant");
+
+        // The usage the credit paid: recognised from the contract liability, its entry lists the event drawn down.
+        var drawn = await EntryAsync("usage_credits", Seed.Customer);
+        await page.GotoAsync($"/ui/trace/entries/{drawn}");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 2 }).First).ToContainTextAsync("Usage events");
+        await Expect(page.Locator("#ties")).ToHaveTextAsync("✓ Ties");
+        await Expect(page.Locator("#trace-events")).ToContainTextAsync(Seed.LastMonthEvent);
+        await Expect(page.Locator("#trace-events")).ToContainTextAsync("verified");
+        await UiFixture.AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "trace-credit-usage");
+    }
+
+    [Fact]
     public async Task the_trace_page_shows_a_broken_hash_badge_for_a_tampered_event()
     {
         var page = await ui.SignedInAsync();
@@ -306,6 +333,19 @@ public sealed class when_a_person_uses_the_pages(UiFixture ui)
         await page.GetByLabel("Model").FillAsync("no-such-model");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("No usage events");
+    }
+
+    /// <summary>
+    /// The customer's journal entry of a kind with the earliest service date (the journal has posted once the seed is planted; other
+    /// tests add usage of today, so the seed's last-month usage comes first).
+    /// </summary>
+    private async Task<long> EntryAsync(string kind, string customer)
+    {
+        await using var cmd = ui.Ledger.Database.CreateCommand(
+            "select entry_id from ledger.journal_entries where kind = $1 and customer_id = $2 order by service_date, entry_id limit 1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = kind });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = customer });
+        return await cmd.ExecuteScalarAsync() as long? ?? throw new InvalidOperationException($"No {kind} entry for {customer}");
     }
 
     private async Task<long> InvoiceEntryAsync(string invoiceId)

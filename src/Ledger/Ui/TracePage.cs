@@ -38,7 +38,7 @@ public static class TracePage
               <li><a href="/ui/revenue?customer={Format.Segment(e.Customer)}">Revenue of {e.Customer}</a></li>
               <li>{(trace.Line is null ? H($"""<span aria-current="page">Journal entry #{e.Id}</span>""") : H($"""<a href="{self}">Journal entry #{e.Id}</a>"""))}</li>
               {When(trace.Line is not null, H($"""<li><span aria-current="page">{hop}</span></li>"""))}
-              <li><span class="hint">then a usage event, its rating and the raw event</span></li>
+              <li><span class="hint">{NextHint(trace.Hop)}</span></li>
             </ol></nav>
             """);
         var paging = Paging(self + (trace.Line is { } ln ? $"?line={ln}&" : "?"), cursor, trace.NextCursor, limit, trace.ChildrenCount);
@@ -189,6 +189,14 @@ public static class TracePage
         "invoice_line" => "the line it comes from",
         "grant" => "the grant and its event",
         _ => "children"
+    };
+
+    private static string NextHint(string hop) => hop switch
+    {
+        "invoice_lines" => "then a line's usage events, each with its rating and raw event",
+        "grant" => "then the grant's event in the log",
+        "fee_line_days" or "invoice_line" => "the invoice line it comes from",
+        _ => "then a usage event, its rating and the raw event"
     };
 
     private static string ParentName(string hop) => hop switch
