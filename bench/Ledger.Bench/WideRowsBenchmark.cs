@@ -112,13 +112,14 @@ public static class WideRowsBenchmark
     private static async Task<bool> RunShapeAsync(NpgsqlDataSource db, int postmaster, string schema, string shape, Data data, int warmBatches, int writers)
     {
         var narrow = shape == "narrow";
-        await Exec(db, Schema(schema, narrow) + "; checkpoint");
+        await Exec(db, Schema(schema, narrow) + (shape.EndsWith("-lz4") ? $"; alter table {schema}.mt_events alter column data set compression lz4" : "") + "; checkpoint");
         Func<NpgsqlConnection, int, Guid[], Task<int>> write = shape switch
         {
             "narrow" => (c, b, ids) => WriteNarrowAsync(c, schema, b, ids, data),
             "wide" => (c, b, ids) => WriteWideAsync(c, schema, b, ids, data, KeysBy.Unnest),
             "wide-copy" => (c, b, ids) => WriteWideAsync(c, schema, b, ids, data, KeysBy.Copy),
             "wide-noret" => (c, b, ids) => WriteWideAsync(c, schema, b, ids, data, KeysBy.UnnestNoReturning),
+            "wide-lz4" => (c, b, ids) => WriteWideAsync(c, schema, b, ids, data, KeysBy.Unnest),
             _ => throw new ArgumentException($"unknown shape {shape}")
         };
         var batchSize = data.Ids[0].Length;
@@ -126,6 +127,8 @@ public static class WideRowsBenchmark
         await WriteAllAsync(db, 0, warmBatches, writers, write, data);
         var load = File.ReadAllText("/proc/loadavg").Trim();
 
+        var statements = (Environment.GetEnvironmentVariable("LEDGER_PG_OPTIONS") ?? "").Contains("pg_stat_statements");
+        if (statements) await Exec(db, "create extension if not exists pg_stat_statements; select pg_stat_statements_reset()");
         var pgBefore = PostgresCpu(postmaster);
         var selfBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -134,6 +137,7 @@ public static class WideRowsBenchmark
         var pgCpu = PostgresCpu(postmaster) - pgBefore;
         var selfCpu = Process.GetCurrentProcess().TotalProcessorTime - selfBefore;
         var timed = (batches - warmBatches) * batchSize;
+        if (statements) await PrintStatementsAsync(db, schema, timed);
 
         // the read side: pages of 5,000 events, every usage line deserialized (first the warm-up's rows, untimed, for the JIT)
         await ReadAllAsync(db, schema, narrow, Math.Max(1, 5000 / (narrow ? 1 : batchSize)), warmBatches * batchSize);
@@ -407,8 +411,9 @@ public static class WideRowsBenchmark
             ? $"select count(*), count(distinct id), count(*) from {s}.mt_events"
             : $"""
               select (select count(*) from {s}.mt_events),
-                     (select count(*) from {s}.usage_keys k join {s}.mt_events e on e.seq_id = k.batch_seq
-                       where e.data -> k.position ->> 'contentHash' is not null),
+                     (select count(*) from {s}.mt_events e cross join lateral jsonb_array_elements(e.data) with ordinality as l(line, n)
+                       join {s}.usage_keys k on k.batch_seq = e.seq_id and k.position = l.n - 1 and k.event_id is not null
+                       where l.line ->> 'contentHash' is not null),
                      (select sum(jsonb_array_length(data)) from {s}.mt_events)
               """;
         await using var cmd = db.CreateCommand(sql);
@@ -416,6 +421,18 @@ public static class WideRowsBenchmark
         await using var reader = await cmd.ExecuteReaderAsync();
         await reader.ReadAsync();
         return (reader.GetInt64(0), reader.GetInt64(1), narrow ? reader.GetInt64(2) : (long)reader.GetDecimal(2));
+    }
+
+    /// <summary>Database time per statement over the timed writes (pg_stat_statements; total_exec_time, not CPU).</summary>
+    private static async Task PrintStatementsAsync(NpgsqlDataSource db, string s, long events)
+    {
+        await using var cmd = db.CreateCommand("""
+            select calls, total_exec_time, regexp_replace(left(query, 90), '\s+', ' ', 'g')
+            from pg_stat_statements where total_exec_time > 10 order by total_exec_time desc limit 8
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            Console.WriteLine($"{s}:   {reader.GetDouble(1) * 1000 / events,6:N1} µs/event {reader.GetInt64(0),7:N0} calls  {reader.GetString(2)}");
     }
 
     private static async Task<string> SizeAsync(NpgsqlDataSource db, string s)
