@@ -149,6 +149,26 @@ public static class WideRowsBenchmark
         var readPg = PostgresCpu(postmaster) - pgBefore;
         var readSelf = Process.GetCurrentProcess().TotalProcessorTime - selfBefore;
 
+        // what a trace page does: 100 events scattered over the log, one statement (each from a different batch when wide)
+        var pages = new List<double>();
+        var random = new Random(42);
+        for (var p = 0; p < 20; p++)
+        {
+            var pick = new HashSet<Guid>(); while (pick.Count < 100) pick.Add(data.Ids[random.Next(batches)][random.Next(batchSize)]);
+            await using var page = db.CreateCommand(narrow
+                ? $"select data from {schema}.mt_events where id = any($1)"
+                : $"select e.data -> k.position from {schema}.usage_keys k join {schema}.mt_events e on e.seq_id = k.batch_seq where k.event_id = any($1)");
+            page.Parameters.Add(new() { Value = pick.ToArray() });
+            var started = Stopwatch.GetTimestamp();
+            var got = 0;
+            await using (var reader = await page.ExecuteReaderAsync())
+                while (await reader.ReadAsync()) { _ = reader.GetString(0); got++; }
+            if (got != 100) throw new InvalidOperationException($"trace page read {got} of 100 events");
+            pages.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        pages.Sort();
+        Console.WriteLine($"{schema}: 100 scattered events by id, 20 pages: p50 {pages[10]:N1} ms, max {pages[^1]:N1} ms");
+
         var total = batches * batchSize;
         var (rows, distinct, lines) = await CountAsync(db, schema, narrow);
         // re-send 10% of one stored batch: all must come back as duplicates
