@@ -21,7 +21,7 @@ namespace Ledger.Bench;
 /// <c>insert … on conflict do nothing returning</c> (what is not returned is a duplicate).</item>
 /// <item><c>wide-copy</c>: as wide, but the keys go by binary COPY into a temp table, then
 /// <c>insert … select … on conflict do nothing returning</c>.</item>
-/// <item><c>wide-noret</c>: as wide, without <c>returning</c> (the row count only).</item>
+/// <item><c>wide-noret</c>: as wide, without <c>returning</c> (the row count only). <c>wide-lz4</c>: as wide, lz4 on the batch rows' data.</item>
 /// </list>
 /// Per run: events/s committed, PostgreSQL CPU per event (utime + stime of the postmaster and its children, from
 /// /proc), this process's CPU per event; then the read side a projection would do (pages of 5,000 events, every
