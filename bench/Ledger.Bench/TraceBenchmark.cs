@@ -51,23 +51,24 @@ public static class TraceBenchmark
         var entries = await ListAsync(db, $"select entry_id from ledger.journal_entries where kind like 'usage%' order by random() limit {samples}");
         var seqs = await ListAsync(db, $"select seq from ledger.rated_usage where source = '{Source}' order by random() limit {samples}");
         var failures = 0;
-        async Task<List<double>> TimeAsync(string what, IEnumerable<string> paths, Func<JsonElement, bool> check)
+        // Times each GET one after another (the body read included) and counts the answers that fail their check.
+        async Task<List<double>> TimeBodiesAsync(HttpClient client, string what, IEnumerable<string> paths, Func<string, bool> check)
         {
             var times = new List<double>();
             foreach (var path in paths)
             {
                 var watch = Stopwatch.StartNew();
-                using var response = await http.GetAsync(path);
+                using var response = await client.GetAsync(path);
                 var body = await response.Content.ReadAsStringAsync();
                 watch.Stop();
-                if (!response.IsSuccessStatusCode || !check(JsonDocument.Parse(body).RootElement))
-                {
-                    if (failures++ < 3) Console.WriteLine($"  {what} {path}: {(int)response.StatusCode} {body[..Math.Min(400, body.Length)]}");
-                }
+                if ((!response.IsSuccessStatusCode || !check(body)) && failures++ < 3)
+                    Console.WriteLine($"  {what} {path}: {(int)response.StatusCode} {body[..Math.Min(400, body.Length)]}");
                 times.Add(watch.Elapsed.TotalMilliseconds);
             }
             return times;
         }
+        Task<List<double>> TimeAsync(string what, IEnumerable<string> paths, Func<JsonElement, bool> check) =>
+            TimeBodiesAsync(http, what, paths, body => check(JsonDocument.Parse(body).RootElement));
         var entryPaths = entries.Select(e => $"/v1/revenue/entries/{e}/trace").ToList();
         var eventPaths = seqs.Select(s => $"/v1/events/{Uri.EscapeDataString(Source)}/e{s}/trace").ToList();
         var disputePaths = Enumerable.Range(0, samples).Select(_ =>
@@ -98,24 +99,9 @@ public static class TraceBenchmark
             using var ui = new HttpClient { BaseAddress = http.BaseAddress, Timeout = http.Timeout };
             ui.DefaultRequestHeaders.Add("Cookie", $"{Ledger.Ui.UiAccess.Cookie}={target.ApiKey}");
             static bool Page(string html) => html.Contains("id=\"ties\">✓ Ties", StringComparison.Ordinal) && Count(html, "<span class=\"ok-text\">verified</span>") == 1000;
-            await TimeHtmlAsync(ui, entries.Take(5).Select(e => $"/ui/trace/entries/{e}"), _ => true); // warm-up: the page's code, not its rows
-            Report("entry trace page, limit=1000, first view (HTML, /ui)", await TimeHtmlAsync(ui, htmlEntries.Select(e => $"/ui/trace/entries/{e}?limit=1000"), Page));
-            Report("entry trace page, limit=1000, seen before (HTML, /ui)", await TimeHtmlAsync(ui, jsonEntries.Select(e => $"/ui/trace/entries/{e}?limit=1000"), Page));
-            async Task<List<double>> TimeHtmlAsync(HttpClient client, IEnumerable<string> paths, Func<string, bool> check)
-            {
-                var times = new List<double>();
-                foreach (var path in paths)
-                {
-                    var watch = Stopwatch.StartNew();
-                    using var response = await client.GetAsync(path);
-                    var body = await response.Content.ReadAsStringAsync();
-                    watch.Stop();
-                    if ((!response.IsSuccessStatusCode || !check(body)) && failures++ < 3)
-                        Console.WriteLine($"  html {path}: {(int)response.StatusCode} {body[..Math.Min(400, body.Length)]}");
-                    times.Add(watch.Elapsed.TotalMilliseconds);
-                }
-                return times;
-            }
+            await TimeBodiesAsync(ui, "warm-up", entries.Take(5).Select(e => $"/ui/trace/entries/{e}"), _ => true); // warm-up: the page's code, not its rows
+            Report("entry trace page, limit=1000, first view (HTML, /ui)", await TimeBodiesAsync(ui, "html 1000", htmlEntries.Select(e => $"/ui/trace/entries/{e}?limit=1000"), Page));
+            Report("entry trace page, limit=1000, seen before (HTML, /ui)", await TimeBodiesAsync(ui, "html 1000 again", jsonEntries.Select(e => $"/ui/trace/entries/{e}?limit=1000"), Page));
         }
         Console.WriteLine(failures == 0 ? "all answers tied and chained" : $"{failures} answers failed their check");
         return failures == 0 ? 0 : 1;
