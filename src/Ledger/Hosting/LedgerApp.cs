@@ -127,6 +127,11 @@ public static class LedgerApp
         opts.Events.MetadataConfig.HeadersEnabled = true;
         // The daemon wakes on each commit instead of polling: rated usage visible in tens of ms, not ~0.5 s (docs/performance.md).
         opts.Events.UseListenNotifyForEventAppends = true;
+        // A notification that arrives while the high-water agent is querying is dropped (its wake-up drains pending signals
+        // before it waits), so the agent would sleep until the next commit or its polling time: up to 1 s at low load.
+        // Short polling bounds that stall; a poll is one cheap query (docs/performance.md#wake-up-stalls).
+        opts.Projections.FastPollingTime = TimeSpan.FromMilliseconds(50);
+        opts.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(100);
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase,
             o => o.ConfigureForNodaTime(DateTimeZoneProviders.Tzdb));
         opts.Events.AddEventType<UsageRecorded>();
