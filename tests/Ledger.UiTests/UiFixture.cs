@@ -62,7 +62,16 @@ public sealed class UiFixture : IAsyncLifetime
         await page.GotoAsync(start);
         await page.GetByLabel("API key").FillAsync(key ?? Ledger.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/ui/sign-in"));
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/ui/sign-in"));
+        }
+        catch (TimeoutException ex)
+        {
+            // Seen once in CI (27 Nov 2026) and not reproduced: say where the browser was and what it showed.
+            var shown = await page.Locator("body").InnerTextAsync(new() { Timeout = 5_000 }).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(unreadable)");
+            throw new TimeoutException($"Signing in did not leave the sign-in page: the browser is at {page.Url}, showing: {shown}", ex);
+        }
         return page;
     }
 
